@@ -1,0 +1,16 @@
+#include "core/device.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/types.h"
+
+namespace tessera {
+
+CpuDevice::CpuDevice(int index, int intra_op_threads, Allocator* allocator)
+    : Device(absl::StrCat("/job:localhost/replica:0/task:0/device:CPU:", index),
+             kDeviceCpu),
+      allocator_(allocator != nullptr ? allocator : CpuAllocator()) {
+  int threads = intra_op_threads > 0 ? intra_op_threads : NumSchedulableCpus();
+  if (threads > 1) pool_ = std::make_unique<ThreadPool>("intra_op", threads);
+}
+
+}  // namespace tessera
