@@ -1,0 +1,270 @@
+// CPU kernels for variables. State lives in the session's ResourceMgr as a
+// Var (core/resource_var.h); ref-typed values (VariableV2) travel as resource
+// handles and the executor reads the variable where a value is wanted.
+// Writers replace the variable's tensor, or update it in place when no reader
+// holds it (copy-on-write), all under the variable's mutex.
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "core/kernel_registry.h"
+#include "core/op_kernel.h"
+#include "core/resource_var.h"
+
+namespace tessera {
+namespace {
+
+// Makes the handle a VarHandleOp / VariableV2 node stands for.
+ResourceHandle HandleFromAttrs(OpKernelConstruction* c) {
+  ResourceHandle h;
+  std::string shared_name, container;
+  c->GetAttr("shared_name", &shared_name).IgnoreError();
+  c->GetAttr("container", &container).IgnoreError();
+  h.container = container.empty() ? kDefaultContainer : container;
+  h.name = shared_name.empty() ? c->def().name() : shared_name;
+  h.device = c->device()->name();
+  h.type_name = "Var";
+  return h;
+}
+
+absl::StatusOr<std::shared_ptr<Var>> LookupOrCreateVar(OpKernelContext* ctx,
+                                                       const ResourceHandle& h,
+                                                       DataType dtype) {
+  if (ctx->resource_manager() == nullptr) {
+    return absl::FailedPreconditionError("variables need a Session");
+  }
+  auto var = ctx->resource_manager()->LookupOrCreate<Var>(
+      ContainerOf(h), h.name, [dtype]() -> absl::StatusOr<std::shared_ptr<Var>> {
+        return std::make_shared<Var>(dtype);
+      });
+  if (var.ok() && (*var)->dtype() != dtype) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "variable ", h.name, " holds ", DataTypeString((*var)->dtype()),
+        " but this op uses it as ", DataTypeString(dtype)));
+  }
+  return var;
+}
+
+// Creates the handle tensor once; outputs share it.
+class VarHandleOp : public OpKernel {
+ public:
+  explicit VarHandleOp(OpKernelConstruction* c) : OpKernel(c) {
+    handle_ = Tensor(DT_RESOURCE, TensorShape());
+    handle_.scalar<ResourceHandle>() = HandleFromAttrs(c);
+    OP_REQUIRES_OK(c, c->GetAttr("dtype", &dtype_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    if (is_ref()) {  // TF1 variables exist from the first use on
+      OP_REQUIRES_OK(ctx, LookupOrCreateVar(ctx, handle_.scalar<ResourceHandle>(),
+                                            dtype_).status());
+    }
+    ctx->set_output(0, handle_);
+  }
+
+ private:
+  bool is_ref() const { return type_string() == "VariableV2"; }
+  Tensor handle_;
+  DataType dtype_;
+};
+
+class ReadVariableOp : public OpKernel {
+ public:
+  explicit ReadVariableOp(OpKernelConstruction* c) : OpKernel(c) {
+    OP_REQUIRES_OK(c, c->GetAttr("dtype", &dtype_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    const ResourceHandle& h = ctx->input(0).scalar<ResourceHandle>();
+    auto value = ReadVar(ctx->resource_manager(), h);
+    OP_REQUIRES_OK(ctx, value.status());
+    OP_REQUIRES(ctx, value->dtype() == dtype_,
+                absl::InvalidArgumentError(absl::StrCat(
+                    "variable ", h.name, " holds ",
+                    DataTypeString(value->dtype()), ", read as ",
+                    DataTypeString(dtype_))));
+    ctx->set_output(0, *std::move(value));
+  }
+
+ private:
+  DataType dtype_;
+};
+
+// Assign / AssignVariableOp: the variable takes the value (shared, not
+// copied: nobody mutates a buffer that someone else can see).
+class AssignOp : public OpKernel {
+ public:
+  explicit AssignOp(OpKernelConstruction* c) : OpKernel(c) {
+    if (c->def().attr().contains("validate_shape")) {
+      OP_REQUIRES_OK(c, c->GetAttr("validate_shape", &validate_shape_));
+    }
+  }
+  void Compute(OpKernelContext* ctx) override {
+    const ResourceHandle& h = ctx->input(0).scalar<ResourceHandle>();
+    const Tensor& value = ctx->input(1);
+    auto var = LookupOrCreateVar(ctx, h, value.dtype());
+    OP_REQUIRES_OK(ctx, var.status());
+    {
+      absl::MutexLock lock((*var)->mu());
+      Tensor* current = (*var)->tensor();
+      OP_REQUIRES(ctx,
+                  !validate_shape_ || !(*var)->is_initialized() ||
+                      current->shape() == value.shape(),
+                  absl::InvalidArgumentError(absl::StrCat(
+                      "cannot assign a value of shape ",
+                      value.shape().DebugString(), " to variable ", h.name,
+                      " of shape ", current->shape().DebugString())));
+      *current = value;
+      (*var)->set_initialized(true);
+    }
+    if (num_outputs() > 0) ctx->set_output(0, ctx->input(0));
+  }
+
+ private:
+  bool validate_shape_ = false;
+};
+
+template <typename T>
+void Combine(bool subtract, const T* a, const T* b, T* out, int64_t n) {
+  if (subtract) {
+    for (int64_t i = 0; i < n; ++i) out[i] = a[i] - b[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+  }
+}
+
+// AssignAdd / AssignSub (ref and resource forms). Atomic per variable, so
+// concurrent updates are never lost.
+class AssignUpdateOp : public OpKernel {
+ public:
+  explicit AssignUpdateOp(OpKernelConstruction* c)
+      : OpKernel(c),
+        subtract_(c->def().op() == "AssignSub" ||
+                  c->def().op() == "AssignSubVariableOp") {}
+
+  void Compute(OpKernelContext* ctx) override {
+    const ResourceHandle& h = ctx->input(0).scalar<ResourceHandle>();
+    const Tensor& delta = ctx->input(1);
+    auto var = LookupVar(ctx->resource_manager(), h);
+    OP_REQUIRES_OK(ctx, var.status());
+    absl::MutexLock lock((*var)->mu());
+    Tensor* current = (*var)->tensor();
+    OP_REQUIRES(ctx, (*var)->is_initialized(),
+                absl::FailedPreconditionError(absl::StrCat(
+                    "Attempting to use uninitialized value ", h.name,
+                    ": run its initializer first")));
+    OP_REQUIRES(ctx, current->dtype() == delta.dtype() &&
+                         current->shape() == delta.shape(),
+                absl::InvalidArgumentError(absl::StrCat(
+                    "cannot update variable ", h.name, " (",
+                    DataTypeString(current->dtype()), " ",
+                    current->shape().DebugString(), ") with a ",
+                    DataTypeString(delta.dtype()), " ",
+                    delta.shape().DebugString(), " value")));
+    const DataType dt = delta.dtype();
+    OP_REQUIRES(ctx, dt == DT_FLOAT || dt == DT_DOUBLE || DataTypeIsInteger(dt),
+                absl::UnimplementedError(absl::StrCat(
+                    type_string(), " is not supported for ", DataTypeString(dt))));
+    // In place when only the variable holds the buffer; else a new buffer.
+    Tensor out = *current;
+    if (current->BufferRefCount() > 2) {  // `out` itself is the second
+      auto fresh = Tensor::Allocate(ctx->device()->allocator(), delta.dtype(),
+                                    delta.shape());
+      OP_REQUIRES_OK(ctx, fresh.status());
+      out = *std::move(fresh);
+    }
+    VisitDataType(delta.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+        Combine<T>(subtract_, current->data<T>(), delta.data<T>(),
+                   out.data<T>(), delta.NumElements());
+      }
+    });
+    *current = std::move(out);
+    if (num_outputs() > 0) ctx->set_output(0, ctx->input(0));
+  }
+
+ private:
+  const bool subtract_;
+};
+
+class IsInitializedOp : public OpKernel {
+ public:
+  explicit IsInitializedOp(OpKernelConstruction* c) : OpKernel(c) {}
+  void Compute(OpKernelContext* ctx) override {
+    const ResourceHandle& h = ctx->input(0).scalar<ResourceHandle>();
+    bool initialized = false;
+    if (ctx->resource_manager() != nullptr) {
+      auto var = ctx->resource_manager()->Lookup<Var>(ContainerOf(h), h.name);
+      if (var.ok()) {
+        absl::MutexLock lock((*var)->mu());
+        initialized = (*var)->is_initialized();
+      }
+    }
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape(), &out));
+    out->scalar<bool>() = initialized;
+  }
+};
+
+class DestroyResourceOp : public OpKernel {
+ public:
+  explicit DestroyResourceOp(OpKernelConstruction* c) : OpKernel(c) {
+    OP_REQUIRES_OK(c, c->GetAttr("ignore_lookup_error", &ignore_missing_));
+  }
+  void Compute(OpKernelContext* ctx) override {
+    const ResourceHandle& h = ctx->input(0).scalar<ResourceHandle>();
+    absl::Status s = ctx->resource_manager()->Delete<Var>(ContainerOf(h), h.name);
+    if (!s.ok() && !ignore_missing_) ctx->SetStatus(s);
+  }
+
+ private:
+  bool ignore_missing_ = true;
+};
+
+// Where: coordinates of the non-zero elements, row-major order.
+class WhereOp : public OpKernel {
+ public:
+  explicit WhereOp(OpKernelConstruction* c) : OpKernel(c) {}
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& in = ctx->input(0);
+    std::vector<int64_t> hits;
+    VisitDataType(in.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (std::is_arithmetic_v<T>) {
+        const T* v = in.data<T>();
+        for (int64_t i = 0; i < in.NumElements(); ++i) {
+          if (v[i] != T(0)) hits.push_back(i);
+        }
+      }
+    });
+    const int rank = in.dims();
+    Tensor* out;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(
+                            0, TensorShape({static_cast<int64_t>(hits.size()), rank}),
+                            &out));
+    int64_t* o = out->data<int64_t>();
+    for (int64_t flat : hits) {
+      for (int d = rank - 1; d >= 0; --d) {
+        o[d] = flat % in.dim_size(d);
+        flat /= in.dim_size(d);
+      }
+      o += rank;
+    }
+  }
+};
+
+REGISTER_KERNEL_BUILDER(Name("VarHandleOp").Device(kDeviceCpu), VarHandleOp);
+REGISTER_KERNEL_BUILDER(Name("VariableV2").Device(kDeviceCpu), VarHandleOp);
+REGISTER_KERNEL_BUILDER(Name("ReadVariableOp").Device(kDeviceCpu), ReadVariableOp);
+REGISTER_KERNEL_BUILDER(Name("AssignVariableOp").Device(kDeviceCpu), AssignOp);
+REGISTER_KERNEL_BUILDER(Name("Assign").Device(kDeviceCpu), AssignOp);
+REGISTER_KERNEL_BUILDER(Name("AssignAddVariableOp").Device(kDeviceCpu), AssignUpdateOp);
+REGISTER_KERNEL_BUILDER(Name("AssignSubVariableOp").Device(kDeviceCpu), AssignUpdateOp);
+REGISTER_KERNEL_BUILDER(Name("AssignAdd").Device(kDeviceCpu), AssignUpdateOp);
+REGISTER_KERNEL_BUILDER(Name("AssignSub").Device(kDeviceCpu), AssignUpdateOp);
+REGISTER_KERNEL_BUILDER(Name("VarIsInitializedOp").Device(kDeviceCpu), IsInitializedOp);
+REGISTER_KERNEL_BUILDER(Name("IsVariableInitialized").Device(kDeviceCpu), IsInitializedOp);
+REGISTER_KERNEL_BUILDER(Name("DestroyResourceOp").Device(kDeviceCpu), DestroyResourceOp);
+REGISTER_KERNEL_BUILDER(Name("Where").Device(kDeviceCpu), WhereOp);
+
+}  // namespace
+}  // namespace tessera
