@@ -1,0 +1,77 @@
+// Executor: runs one pruned subgraph. Everything that can be decided ahead
+// of time (kernels, input slots, successor lists, initial pending counts)
+// is in the immutable ExecutorPlan; a run only allocates its value slots and
+// a pending-count array, so repeat runs do no graph analysis.
+#ifndef TESSERA_RUNTIME_EXECUTOR_H_
+#define TESSERA_RUNTIME_EXECUTOR_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/device.h"
+#include "core/op_kernel.h"
+#include "core/threadpool.h"
+#include "graph/graph.h"
+#include "proto/step_stats.pb.h"
+
+namespace tessera {
+
+// Creates (or returns the cached) kernel for a node; owned by the session.
+using KernelProvider = std::function<absl::StatusOr<OpKernel*>(const Node*)>;
+
+class ExecutorPlan {
+ public:
+  // Prunes `graph` to what `fetches` and `targets` need, treating `feeds`
+  // as given values (their producers are not run).
+  static absl::StatusOr<std::unique_ptr<ExecutorPlan>> Build(
+      const Graph& graph, const std::vector<Output>& feeds,
+      const std::vector<Output>& fetches,
+      const std::vector<Operation>& targets, Device* device,
+      const KernelProvider& kernels);
+
+  struct RunArgs {
+    const std::vector<Tensor>* feed_values = nullptr;  // aligned with feeds
+    std::vector<Tensor>* fetch_values = nullptr;       // resized to fetches
+    ResourceMgr* resource_manager = nullptr;
+    ThreadPool* inter_op_pool = nullptr;  // null: run everything inline
+    ::tensorflow::StepStats* step_stats = nullptr;  // null: no tracing
+    int64_t step_id = 0;
+  };
+  absl::Status Run(const RunArgs& args) const;
+
+  int num_nodes() const { return static_cast<int>(items_.size()); }
+
+ private:
+  friend class ExecutorRun;
+  struct Item {
+    const Node* node;
+    OpKernel* kernel;
+    int input_start;     // into input_slots_ / input_sole_
+    int num_inputs;
+    int output_base;     // first value slot of this node's outputs
+    int successor_start; // into successors_
+    int num_successors;
+    int initial_pending;
+    bool expensive;
+  };
+  std::vector<Item> items_;
+  std::vector<int> input_slots_;
+  std::vector<char> input_sole_;  // this input is its slot's only reader
+  // The producer's output is a TF1 reference (a variable handle) and this
+  // consumer wants the value: read the variable.
+  std::vector<char> input_deref_;
+  std::vector<char> fetch_deref_;
+  std::vector<int> successors_;   // one entry per edge (data or control)
+  std::vector<int> roots_;
+  std::vector<int> feed_slots_;
+  std::vector<int> fetch_slots_;
+  int num_slots_ = 0;
+  Device* device_ = nullptr;
+};
+
+}  // namespace tessera
+
+#endif  // TESSERA_RUNTIME_EXECUTOR_H_
