@@ -1,9 +1,19 @@
 #include "core/device.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/tensor.h"
 #include "core/types.h"
 
 namespace tessera {
+
+// Host-memory devices share one address space: a copy is a new reference.
+absl::StatusOr<Tensor> Device::CopyFromHost(const Tensor& host) {
+  return host;
+}
+
+absl::StatusOr<Tensor> Device::CopyToHost(const Tensor& device_tensor) {
+  return device_tensor;
+}
 
 CpuDevice::CpuDevice(int index, int intra_op_threads, Allocator* allocator)
     : Device(absl::StrCat("/job:localhost/replica:0/task:0/device:CPU:", index),

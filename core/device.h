@@ -7,10 +7,14 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/allocator.h"
 #include "core/threadpool.h"
 
 namespace tessera {
+
+class Tensor;
+struct GpuContext;  // core/gpu/gpu_context.h (CUDA builds only)
 
 class Device {
  public:
@@ -24,6 +28,22 @@ class Device {
   virtual ThreadPool* intra_op_pool() = 0;
   // Waits for all queued work (a no-op for the CPU).
   virtual absl::Status Sync() { return absl::OkStatus(); }
+
+  // --- Accelerators (defaults describe the CPU). ---
+  // False when allocator() hands out memory the host cannot touch (GPU):
+  // the executor then copies across edges that leave or enter host memory.
+  virtual bool memory_is_host() const { return true; }
+  // Host memory for this device's host-memory kernel args and staging
+  // (pinned on a GPU).
+  virtual Allocator* host_allocator() { return allocator(); }
+  // Copies a host tensor into this device's memory. The copy is ordered
+  // before any kernel this device runs afterwards.
+  virtual absl::StatusOr<Tensor> CopyFromHost(const Tensor& host);
+  // Copies a tensor in this device's memory to host memory, after all work
+  // queued so far; the result is ready when this returns.
+  virtual absl::StatusOr<Tensor> CopyToHost(const Tensor& device_tensor);
+  // Streams and library handles for GPU kernels; null elsewhere.
+  virtual GpuContext* gpu_context() { return nullptr; }
 
  protected:
   Device(std::string name, std::string device_type)
