@@ -23,4 +23,10 @@ CpuDevice::CpuDevice(int index, int intra_op_threads, Allocator* allocator)
   if (threads > 1) pool_ = std::make_unique<ThreadPool>("intra_op", threads);
 }
 
+CpuDevice::CpuDevice(int index, int intra_op_threads,
+                     std::unique_ptr<Allocator> allocator)
+    : CpuDevice(index, intra_op_threads, allocator.get()) {
+  owned_allocator_ = std::move(allocator);
+}
+
 }  // namespace tessera

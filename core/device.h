@@ -58,10 +58,14 @@ class CpuDevice : public Device {
  public:
   // intra_op_threads <= 0: one per core. allocator null: the global one.
   CpuDevice(int index, int intra_op_threads, Allocator* allocator = nullptr);
+  // Owns `allocator` (e.g. a per-session capped one).
+  CpuDevice(int index, int intra_op_threads,
+            std::unique_ptr<Allocator> allocator);
   Allocator* allocator() override { return allocator_; }
   ThreadPool* intra_op_pool() override { return pool_.get(); }
 
  private:
+  std::unique_ptr<Allocator> owned_allocator_;
   Allocator* allocator_;
   std::unique_ptr<ThreadPool> pool_;
 };
