@@ -1,9 +1,8 @@
 // CheckNumerics: fails with the op's message when the tensor holds NaN or
 // Inf ("<message> : Tensor had NaN values", TF's wording); else forwards it.
-#include <cmath>
-
 #include "absl/strings/str_cat.h"
 #include "core/kernel_registry.h"
+#include "core/numerics.h"
 #include "core/op_kernel.h"
 
 namespace tessera {
@@ -18,12 +17,8 @@ class CheckNumericsOp : public OpKernel {
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& in = ctx->input(0);
-    bool nan = false, inf = false;
-    for (T v : in.flat<T>()) {
-      const float d = static_cast<float>(v);
-      nan |= std::isnan(d);
-      inf |= std::isinf(d);
-    }
+    const NonFiniteCount count = CountNonFinite(in);
+    const bool nan = count.nan > 0, inf = count.inf > 0;
     if (nan || inf) {
       ctx->SetStatus(absl::InvalidArgumentError(absl::StrCat(
           message_, " : Tensor had ",

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "core/numerics.h"
 #include "core/resource_var.h"
 #include "core/status.h"
 
@@ -224,6 +225,7 @@ class ExecutorRun {
   }
 
   bool Compute(const ExecutorPlan::Item& item);
+  bool CheckNumerics(const ExecutorPlan::Item& item, const Tensor* outputs);
   void Record(const ExecutorPlan::Item& item, int64_t start_ns,
               const Tensor* outputs);
   void Fail(const ExecutorPlan::Item& item, const absl::Status& s) {
@@ -298,6 +300,22 @@ bool ExecutorRun::Compute(const ExecutorPlan::Item& item) {
                                                 : "unset")));
       return false;
     }
+  }
+  return !args_.check_numerics || CheckNumerics(item, outputs);
+}
+
+// The run stops before any consumer starts, so the node named is where the
+// values first went bad (its inputs were finite or were fed).
+bool ExecutorRun::CheckNumerics(const ExecutorPlan::Item& item,
+                                const Tensor* outputs) {
+  for (int k = 0; k < item.kernel->num_outputs(); ++k) {
+    NonFiniteCount count = CountNonFinite(outputs[k]);
+    if (!count.any()) continue;
+    Fail(item, absl::InvalidArgumentError(absl::StrCat(
+                   "check_numerics: output ", k, " (shape ",
+                   outputs[k].shape().DebugString(), ") has ",
+                   count.ToString())));
+    return false;
   }
   return true;
 }

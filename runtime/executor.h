@@ -40,6 +40,8 @@ class ExecutorPlan {
     ::tensorflow::StepStats* step_stats = nullptr;  // null: no tracing
     int64_t step_id = 0;
     FunctionLibraryRuntime* function_library = nullptr;
+    // Fail at the first kernel whose floating outputs hold NaN or Inf.
+    bool check_numerics = false;
   };
   absl::Status Run(const RunArgs& args) const;
 

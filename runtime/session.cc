@@ -166,6 +166,7 @@ absl::Status Session::Run(const ::tensorflow::RunOptions& options,
   args.inter_op_pool = inter_op_pool_.get();
   args.step_id = step_id_.fetch_add(1, std::memory_order_relaxed);
   args.function_library = functions_.get();
+  args.check_numerics = options_.check_numerics;
   bool trace = options.trace_level() != ::tensorflow::RunOptions::NO_TRACE &&
                metadata != nullptr;
   if (trace) args.step_stats = metadata->mutable_step_stats();

@@ -35,6 +35,10 @@ struct SessionOptions {
   int inter_op_threads = 0;
   // Cap on the bytes this session's tensors may hold at once (0: no cap).
   int64_t memory_limit_bytes = 0;
+  // Checks every kernel's floating outputs and fails the run at the first
+  // node that produces NaN or Inf, naming it, its op and where it was built
+  // (costs one pass over each output; for debugging).
+  bool check_numerics = false;
 };
 
 using FeedList = std::vector<std::pair<Output, Tensor>>;
