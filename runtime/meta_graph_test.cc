@@ -1,8 +1,8 @@
 // MetaGraphDef round trip of a trained MLP (outputs, collections, Saver),
 // text format against the protos, TF-written graphs, malformed inputs.
+#include "core/test_files.h"
 #include "runtime/meta_graph.h"
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -28,14 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-std::string TempDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = std::string(tmp ? tmp : "/tmp") + "/" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 std::vector<std::string> Names(const std::vector<const Variable*>& vars) {
   std::vector<std::string> out;
@@ -117,7 +109,7 @@ struct TrainedMlp {
 };
 
 void RoundTrip(bool use_resource, bool as_text) {
-  const std::string dir = TempDir(absl::StrCat("mlp", use_resource, as_text));
+  const std::string dir = FreshTestDir(absl::StrCat("mlp", use_resource, as_text));
   TrainedMlp m(use_resource);
   const Tensor expected = m.Predict();
   const std::string ckpt = m.saver->Save(m.session.get(), dir + "/model.ckpt").value();
@@ -208,7 +200,7 @@ TEST(MetaGraphTest, EncodesCollectionsAsTensorFlowDoes) {
 }
 
 TEST(MetaGraphTest, TextFileParsesWithProtobufAndKeepsFieldNumbers) {
-  const std::string dir = TempDir("text");
+  const std::string dir = FreshTestDir("text");
   TrainedMlp m(false);
   ExportMetaGraphOptions options;
   options.as_text = true;
@@ -247,7 +239,7 @@ TEST(MetaGraphTest, ImportScopePrefixesNodesAndCollections) {
 }
 
 TEST(MetaGraphTest, WriteGraphWritesAReadableGraphDef) {
-  const std::string dir = TempDir("write_graph") + "/sub";
+  const std::string dir = FreshTestDir("write_graph") + "/sub";
   TrainedMlp m(true);
   for (bool as_text : {true, false}) {
     auto path = WriteGraph(*m.root.graph(), dir, as_text ? "g.pbtxt" : "g.pb",
@@ -285,7 +277,7 @@ TEST(MetaGraphTest, TensorFlowSessionBundleLoadsRestoresV1AndRuns) {
   EXPECT_EQ(out[1].scalar<float>(), 0.5f);
   EXPECT_EQ(out[2].scalar<float>(), 2.f);
   // The V1 Saver's save op is imported, but writing V1 is refused clearly.
-  auto saved = imported->saver->Save(session.get(), TempDir("v1_save") + "/export");
+  auto saved = imported->saver->Save(session.get(), FreshTestDir("v1_save") + "/export");
   EXPECT_FALSE(saved.ok());
   EXPECT_THAT(std::string(saved.status().message()), HasSubstr("V1"));
 }
@@ -325,7 +317,7 @@ TEST(MetaGraphTest, TensorFlowSavedModelMetaGraphImports) {
       session.get(),
       std::string(kFixtures) + "saved_model_counter/00000123/variables/variables").ok());
   // The TF-built sharded save runs too.
-  const std::string dir = TempDir("tf_counter");
+  const std::string dir = FreshTestDir("tf_counter");
   auto saved = imported->saver->Save(session.get(), dir + "/model.ckpt");
   ASSERT_TRUE(saved.ok()) << saved.status();
   EXPECT_TRUE(fs::exists(dir + "/model.ckpt.index"));

@@ -1,8 +1,8 @@
 // SavedModel: TF-written models load and run; Tessera's own SavedModels
 // (binary and text, with assets and a main op) round trip; errors.
+#include "core/test_files.h"
 #include "runtime/saved_model.h"
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -18,13 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-std::string TempDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = std::string(tmp ? tmp : "/tmp") + "/" + name;
-  fs::remove_all(dir);
-  return dir;
-}
 
 const std::string kHalfPlusTwo =
     "tests/testdata/tf/saved_model_half_plus_two_cpu/00000123";
@@ -94,15 +87,15 @@ TEST(SavedModelTest, WrongTagsListTheAvailableOnes) {
   ASSERT_FALSE(bundle.ok());
   EXPECT_THAT(bundle.status().message(),
               HasSubstr("available tag sets: [serve]"));
-  auto missing = LoadSavedModel(TempDir("nothing_here"), {"serve"});
+  auto missing = LoadSavedModel(FreshTestPath("nothing_here"), {"serve"});
   EXPECT_THAT(missing.status().message(), HasSubstr("neither saved_model.pb"));
 }
 
 // y = a * x + b with a=0.5, b=2 set by assignment, an asset file read by
 // the main op into a string variable.
 void SaveAndLoad(bool as_text) {
-  const std::string dir = TempDir(absl::StrCat("export", as_text));
-  const std::string asset_src = TempDir("asset_src");
+  const std::string dir = FreshTestPath(absl::StrCat("export", as_text));
+  const std::string asset_src = FreshTestPath("asset_src");
   fs::create_directories(asset_src);
   std::ofstream(asset_src + "/vocab.txt") << "hello\n";
 

@@ -1,9 +1,9 @@
 // Saver: round trip between sessions, max_to_keep and the state file,
 // LatestCheckpoint, restore errors listing every problem, lenient restore,
 // and a failed save leaving the previous checkpoint restorable.
+#include "core/test_files.h"
 #include "runtime/saver.h"
 
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -19,13 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-std::string TempDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = std::string(tmp ? tmp : "/tmp") + "/" + name;
-  fs::remove_all(dir);
-  return dir;
-}
 
 struct Model {
   Scope root = Scope::NewRootScope();
@@ -44,7 +37,7 @@ std::string Value(Session& s, const Variable* v) {
 }
 
 TEST(SaverTest, SaveRestoreAndMaxToKeep) {
-  const std::string dir = TempDir("ckpt");
+  const std::string dir = FreshTestPath("ckpt");
   Model m;
   SaverOptions options;
   options.max_to_keep = 3;
@@ -70,7 +63,7 @@ TEST(SaverTest, SaveRestoreAndMaxToKeep) {
   EXPECT_EQ(Value(*fresh, m.w), "[5 5]");
   ASSERT_TRUE(saver->Restore(fresh.get(), LatestCheckpoint(dir).value()).ok());
   EXPECT_EQ(Value(*fresh, m.w), "[6 6]");
-  EXPECT_FALSE(LatestCheckpoint(TempDir("empty")).ok());
+  EXPECT_FALSE(LatestCheckpoint(FreshTestPath("empty")).ok());
 }
 
 TEST(SaverTest, ListAndLoadVariablesWithoutAGraph) {
@@ -92,7 +85,7 @@ TEST(SaverTest, ListAndLoadVariablesWithoutAGraph) {
 }
 
 TEST(SaverTest, InitFromCheckpointOverridesInitializers) {
-  const std::string dir = TempDir("warm");
+  const std::string dir = FreshTestPath("warm");
   {
     Scope old = Scope::NewRootScope();
     Scope vgg = old.WithVariableScope("vgg_16").WithVariableScope("conv1");
@@ -124,7 +117,7 @@ TEST(SaverTest, InitFromCheckpointOverridesInitializers) {
 }
 
 TEST(SaverTest, KeepEveryNHoursAndSaverDef) {
-  const std::string dir = TempDir("hours");
+  const std::string dir = FreshTestPath("hours");
   Model m;
   SaverOptions options;
   options.max_to_keep = 1;
@@ -156,7 +149,7 @@ TEST(SaverTest, KeepEveryNHoursAndSaverDef) {
 }
 
 TEST(SaverTest, RestoreListsEveryProblemAtOnce) {
-  const std::string dir = TempDir("mismatch");
+  const std::string dir = FreshTestPath("mismatch");
   {
     Model m({2});
     const Variable* extra = GetVariable(m.root, "only_in_checkpoint", {}, DT_FLOAT);
@@ -187,7 +180,7 @@ TEST(SaverTest, RestoreListsEveryProblemAtOnce) {
 }
 
 TEST(SaverTest, FailedSaveKeepsThePreviousCheckpoint) {
-  const std::string dir = TempDir("fault");
+  const std::string dir = FreshTestPath("fault");
   Model m;
   auto saver = Saver::Create(m.root).value();
   auto s = Session::Create(m.root).value();
@@ -208,7 +201,7 @@ TEST(SaverTest, FailedSaveKeepsThePreviousCheckpoint) {
 }
 
 TEST(SaverTest, ShardedSaveMergesOneShardPerDevice) {
-  const std::string dir = TempDir("sharded");
+  const std::string dir = FreshTestPath("sharded");
   Scope root = Scope::NewRootScope();
   const Variable* a = GetVariable(root.WithDevice("/device:CPU:0"), "a", {2},
                                   DT_FLOAT, init::Ones());
@@ -238,7 +231,7 @@ TEST(SaverTest, ShardedSaveMergesOneShardPerDevice) {
 }
 
 TEST(SaverTest, MergeV2CheckpointsOp) {
-  const std::string dir = TempDir("merge");
+  const std::string dir = FreshTestPath("merge");
   Scope root = Scope::NewRootScope();
   Output p0 = ops::ShardedFilename(root, dir + "/tmp/part", 0, 2);
   Output p1 = ops::ShardedFilename(root, dir + "/tmp/part", 1, 2);

@@ -3,6 +3,7 @@
 // parsed by hand here (framing and both masked CRC32Cs); PNGs decode with
 // libpng. Then durability (a child process SIGKILLed after Flush), a
 // truncated tail, corruption, concurrency, flush_secs and Reopen.
+#include "core/test_files.h"
 #include "runtime/summary_writer.h"
 
 #include <signal.h>
@@ -13,7 +14,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -35,20 +35,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::tensorflow::Event;
-
-std::string TempDir(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  std::string path = absl::StrCat(dir ? dir : "/tmp", "/", name);
-  std::filesystem::remove_all(path);
-  return path;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // Independent TFRecord parse: uint64 length, masked crc32c(length), data,
 // masked crc32c(data); every CRC must match.
@@ -89,7 +75,7 @@ TEST(FileWriterTest, SummariesAndGraphRoundTrip) {
   ASSERT_TRUE(root.ok()) << root.status();
   ASSERT_TRUE(merged.valid());
 
-  const std::string logdir = TempDir("roundtrip");
+  const std::string logdir = FreshTestPath("roundtrip");
   FileWriterOptions options;
   options.filename_suffix = ".test";
   auto writer = FileWriter::Create(logdir, root.graph(), options);
@@ -116,7 +102,7 @@ TEST(FileWriterTest, SummariesAndGraphRoundTrip) {
               HasSubstr("already used"));
   ASSERT_TRUE((*writer)->Close().ok());
 
-  const std::vector<std::string> records = ParseFraming(ReadAll(file));
+  const std::vector<std::string> records = ParseFraming(ReadTestFile(file));
   auto contents = ReadEventFile(file);
   ASSERT_TRUE(contents.ok()) << contents.status();
   EXPECT_FALSE(contents->truncated);
@@ -175,7 +161,7 @@ TEST(FileWriterTest, SummaryMetadataOnlyOnFirstOccurrence) {
   auto session = Session::Create(root).value();
   std::vector<Tensor> out;
   ASSERT_TRUE(session->Run({}, {t}, &out).ok());
-  auto writer = FileWriter::Create(TempDir("metadata")).value();
+  auto writer = FileWriter::Create(FreshTestPath("metadata")).value();
   ASSERT_TRUE(writer->AddSummary(out[0].scalar<tstring>(), 1).ok());
   ASSERT_TRUE(writer->AddSummary(out[0].scalar<tstring>(), 2).ok());
   EXPECT_THAT(writer->AddSummary("\xff\xff", 3).message(),
@@ -200,7 +186,7 @@ Event StepEvent(int64_t step) {
 }
 
 TEST(FileWriterTest, KilledAfterFlushLosesNothingFlushed) {
-  const std::string logdir = TempDir("killed");
+  const std::string logdir = FreshTestPath("killed");
   constexpr int kFlushed = 50;
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
@@ -235,11 +221,11 @@ TEST(FileWriterTest, KilledAfterFlushLosesNothingFlushed) {
 }
 
 TEST(FileWriterTest, TruncatedLastRecordIsSkippedAndCorruptionReported) {
-  auto writer = FileWriter::Create(TempDir("truncated")).value();
+  auto writer = FileWriter::Create(FreshTestPath("truncated")).value();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(writer->AddEvent(StepEvent(i)).ok());
   ASSERT_TRUE(writer->Close().ok());
   const std::string file = writer->filename();
-  const std::string bytes = ReadAll(file);
+  const std::string bytes = ReadTestFile(file);
   const size_t last = ParseFraming(bytes).back().size() + 16;
   // Every cut inside the last record: header, data or footer.
   for (size_t cut : {size_t{1}, size_t{5}, size_t{13}, last - 2}) {
@@ -265,7 +251,7 @@ TEST(FileWriterTest, TruncatedLastRecordIsSkippedAndCorruptionReported) {
 TEST(FileWriterTest, ConcurrentWritersLoseNothing) {
   FileWriterOptions options;
   options.max_queue = 3;
-  auto writer = FileWriter::Create(TempDir("concurrent"), nullptr, options).value();
+  auto writer = FileWriter::Create(FreshTestPath("concurrent"), nullptr, options).value();
   constexpr int kThreads = 8, kEach = 400;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -301,7 +287,7 @@ TEST(FileWriterTest, ConcurrentWritersLoseNothing) {
 TEST(FileWriterTest, FlushSecsFlushesWithoutFlushCalls) {
   FileWriterOptions options;
   options.flush_secs = 0.1;
-  auto writer = FileWriter::Create(TempDir("flush_secs"), nullptr, options).value();
+  auto writer = FileWriter::Create(FreshTestPath("flush_secs"), nullptr, options).value();
   ASSERT_TRUE(writer->AddEvent(StepEvent(7)).ok());
   std::vector<Event> events;
   for (int i = 0; i < 100 && events.size() < 2; ++i) {
@@ -313,7 +299,7 @@ TEST(FileWriterTest, FlushSecsFlushesWithoutFlushCalls) {
 }
 
 TEST(FileWriterTest, CloseAndReopenStartsANewFile) {
-  const std::string logdir = TempDir("reopen");
+  const std::string logdir = FreshTestPath("reopen");
   auto writer = FileWriter::Create(logdir).value();
   ASSERT_TRUE(writer->AddEvent(StepEvent(1)).ok());
   ASSERT_TRUE(writer->Close().ok());

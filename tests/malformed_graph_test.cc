@@ -1,9 +1,9 @@
 // Malformed GraphDefs, MetaGraphDefs and SavedModels: each gives an error
 // naming the file or the node, never a crash (also run under --config=asan).
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "core/test_files.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -17,21 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-std::string TempDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string dir = std::string(tmp ? tmp : "/tmp") + "/" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 const std::string kHalfPlusTwo =
     "tests/testdata/tf/saved_model_half_plus_two_cpu/00000123";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // Imports a text GraphDef; returns the error message ("" on success).
 std::string ImportText(const std::string& text) {
@@ -94,8 +81,8 @@ node { name: "y" op: "Identity" input: "x:7" attr { key: "T" value { type: DT_FL
 }
 
 TEST(MalformedGraphTest, TruncatedFilesNameTheFile) {
-  const std::string dir = TempDir("truncated");
-  const std::string bytes = ReadFile(kHalfPlusTwo + "/saved_model.pb");
+  const std::string dir = FreshTestDir("truncated");
+  const std::string bytes = ReadTestFile(kHalfPlusTwo + "/saved_model.pb");
   ASSERT_GT(bytes.size(), 1000u);
   for (size_t cut : {bytes.size() / 2, bytes.size() - 3, size_t{7}}) {
     const std::string model_dir = absl::StrCat(dir, "/", cut);
@@ -116,11 +103,11 @@ TEST(MalformedGraphTest, TruncatedFilesNameTheFile) {
 }
 
 TEST(MalformedGraphTest, CorruptVariablesNameTheCheckpoint) {
-  const std::string dir = TempDir("corrupt_vars");
+  const std::string dir = FreshTestDir("corrupt_vars");
   fs::copy(kHalfPlusTwo, dir, fs::copy_options::recursive);
   const std::string data = dir + "/variables/variables.data-00000-of-00001";
   fs::permissions(data, fs::perms::owner_write, fs::perm_options::add);
-  std::string bytes = ReadFile(data);
+  std::string bytes = ReadTestFile(data);
   bytes[0] ^= 0x55;
   std::ofstream(data, std::ios::binary | std::ios::trunc) << bytes;
   LoadSavedModelOptions options;
