@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/axis.h"
 #include "core/kernel_registry.h"
 #include "core/op_kernel.h"
 #include "kernels/kernel_util.h"
@@ -43,15 +44,6 @@ void CopyBands(OpKernelContext* ctx, int64_t outer,
 absl::Status Unsupported(const OpKernel& k, DataType dt) {
   return absl::UnimplementedError(absl::StrCat(
       k.type_string(), " does not support ", DataTypeString(dt)));
-}
-
-absl::StatusOr<int> CanonicalAxis(int64_t axis, int rank, const char* what) {
-  if (axis < -rank || axis >= rank) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Expected ", what, " in the range [", -rank, ", ", rank,
-        "), but got ", axis));
-  }
-  return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
 // Joins N inputs into one (ConcatV2 and Pack).

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/axis.h"
 #include "core/op_registry.h"
 #include "core/status.h"
 
@@ -37,17 +38,6 @@ absl::Status ScalarInput(InferenceContext* c, int i, absl::string_view what,
     *value = v.at(0);
   }
   return absl::OkStatus();
-}
-
-// Maps axis in [-rank, rank) to [0, rank).
-absl::StatusOr<int> CanonicalAxis(int64_t axis, int rank,
-                                  absl::string_view what) {
-  if (axis < -rank || axis >= rank) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Expected ", what, " in the range [", -rank, ", ", rank,
-                     "), but got ", axis));
-  }
-  return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
 PartialTensorShape WithDim(PartialTensorShape s, int i, int64_t d) {
