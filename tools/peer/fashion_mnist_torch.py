@@ -4,6 +4,7 @@ data files, for the time-per-epoch comparison in the README.
 
   ATEN_CPU_CAPABILITY=avx512 /usr/bin/python3 tools/peer/fashion_mnist_torch.py \
       --model=cnn --epochs=1 --threads=2
+  python3 tools/peer/fashion_mnist_torch.py --device=cuda   # on a GPU machine
 
 Needs Debian's python3-torch and python3-numpy and dataset-fashion-mnist.
 """
@@ -30,9 +31,9 @@ def read_idx(path):
     return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def load(split):
-    images = read_idx(f"{DATA}/{split}-images-idx3-ubyte.gz")
-    labels = read_idx(f"{DATA}/{split}-labels-idx1-ubyte.gz")
+def load(data_dir, split):
+    images = read_idx(f"{data_dir}/{split}-images-idx3-ubyte.gz")
+    labels = read_idx(f"{data_dir}/{split}-labels-idx1-ubyte.gz")
     x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
     return x, torch.from_numpy(labels.astype(np.int64))
 
@@ -86,16 +87,24 @@ def main():
     p.add_argument("--learning_rate", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--data_dir", default=DATA)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    x_train, y_train = load("train")
-    x_test, y_test = load("t10k")
-    model = Cnn() if a.model == "cnn" else Mlp()
+    dev = torch.device(a.device)
+    # TF's float32 matmul/conv results are IEEE (Tessera's allow_tf32 off).
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    x_train, y_train = (t.to(dev) for t in load(a.data_dir, "train"))
+    x_test, y_test = (t.to(dev) for t in load(a.data_dir, "t10k"))
+    model = (Cnn() if a.model == "cnn" else Mlp()).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=a.learning_rate)
     for epoch in range(1, a.epochs + 1):
         model.train()
-        perm = torch.randperm(len(x_train))
+        perm = torch.randperm(len(x_train), device=dev)
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
         start = time.perf_counter()
         for i in range(0, len(x_train), a.batch_size):
             idx = perm[i:i + a.batch_size]
@@ -103,10 +112,14 @@ def main():
             loss = F.cross_entropy(model(x_train[idx]), y_train[idx])
             loss.backward()
             opt.step()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
         seconds = time.perf_counter() - start
         acc, test_loss = evaluate(model, x_test, y_test, 1000)
+        steps = (len(x_train) + a.batch_size - 1) // a.batch_size
         print(f"epoch {epoch}: train {seconds:.1f} s "
-              f"({len(x_train) / seconds:.0f} examples/s), last loss "
+              f"({len(x_train) / seconds:.0f} examples/s, "
+              f"{steps / seconds:.1f} steps/s), last loss "
               f"{loss.item():.4f}, test accuracy {acc:.4f}, test loss "
               f"{test_loss:.4f}", flush=True)
 
