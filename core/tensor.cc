@@ -99,6 +99,12 @@ absl::StatusOr<Tensor> Tensor::Slice(int64_t start, int64_t limit) const {
   return t;
 }
 
+absl::StatusOr<Tensor> Tensor::SubSlice(int64_t index) const {
+  ASSIGN_OR_RETURN(Tensor row, Slice(index, index + 1));
+  row.shape_.RemoveDim(0);
+  return row;
+}
+
 absl::StatusOr<Tensor> Tensor::Reshaped(const TensorShape& shape) const {
   if (shape.num_elements() != num_elements_) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -117,6 +117,9 @@ class Tensor {
 
   // Rows [start, limit) of dim 0, sharing the buffer.
   absl::StatusOr<Tensor> Slice(int64_t start, int64_t limit) const;
+  // Row `index` of dim 0 without that dim (shape [3, 4] gives [4]), sharing
+  // the buffer; TF's Tensor::SubSlice.
+  absl::StatusOr<Tensor> SubSlice(int64_t index) const;
   // Same elements under another shape of equal size, sharing the buffer.
   absl::StatusOr<Tensor> Reshaped(const TensorShape& shape) const;
   // A deep copy into a fresh buffer.

@@ -111,6 +111,22 @@ TEST(TensorTest, SliceSharesBuffer) {
   EXPECT_FALSE(Tensor::Scalar(1.0f).Slice(0, 1).ok());
 }
 
+TEST(TensorTest, SubSliceDropsDimZeroAndSharesBuffer) {
+  Tensor t = Tensor::FromVector<float>({0, 1, 2, 3, 4, 5}, TensorShape({3, 2}));
+  auto row = t.SubSlice(2);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row->shape(), TensorShape({2}));
+  EXPECT_EQ(row->data<float>()[1], 5);
+  EXPECT_TRUE(row->SharesBufferWith(t));
+  auto scalar = Tensor::FromVector<int64_t>({7, 8}).SubSlice(1);
+  ASSERT_TRUE(scalar.ok());
+  EXPECT_EQ(scalar->dims(), 0);
+  EXPECT_EQ(scalar->scalar<int64_t>(), 8);
+  EXPECT_EQ(t.SubSlice(3).status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_FALSE(t.SubSlice(-1).ok());
+  EXPECT_FALSE(Tensor::Scalar(1.0f).SubSlice(0).ok());
+}
+
 TEST(TensorTest, ReshapedChecksElementCount) {
   Tensor t(DT_DOUBLE, TensorShape({2, 3}));
   EXPECT_TRUE(t.Reshaped(TensorShape({3, 2})).ok());

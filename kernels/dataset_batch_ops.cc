@@ -247,10 +247,7 @@ class UnbatchDataset : public DatasetBase {
       }
       out->clear();
       for (const Tensor& t : batch_) {
-        ASSIGN_OR_RETURN(Tensor r, t.Slice(row_, row_ + 1));
-        TensorShape s = t.shape();
-        s.RemoveDim(0);
-        ASSIGN_OR_RETURN(r, r.Reshaped(s));
+        ASSIGN_OR_RETURN(Tensor r, t.SubSlice(row_));
         out->push_back(std::move(r));
       }
       ++row_;

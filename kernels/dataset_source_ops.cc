@@ -66,10 +66,7 @@ class TensorSliceDataset : public DatasetBase {
       if (*end) return absl::OkStatus();
       out->clear();
       for (const Tensor& t : c) {
-        ASSIGN_OR_RETURN(Tensor row, t.Slice(i_, i_ + 1));
-        TensorShape s = t.shape();
-        s.RemoveDim(0);
-        ASSIGN_OR_RETURN(row, row.Reshaped(s));
+        ASSIGN_OR_RETURN(Tensor row, t.SubSlice(i_));
         out->push_back(std::move(row));
       }
       ++i_;

@@ -247,10 +247,7 @@ absl::StatusOr<std::vector<std::map<std::string, Tensor>>> Estimator::Predict(
               "prediction '", key, "' has shape ", t.shape().DebugString(),
               "; every prediction needs the batch size ", batch, " as dim 0"));
         }
-        TensorShape row = t.shape();
-        row.RemoveDim(0);
-        ASSIGN_OR_RETURN(Tensor slice, t.Slice(b, b + 1));
-        ASSIGN_OR_RETURN(example[key], slice.Reshaped(row));
+        ASSIGN_OR_RETURN(example[key], t.SubSlice(b));
       }
     }
   }
