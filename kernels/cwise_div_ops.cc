@@ -1,5 +1,5 @@
 // CPU kernels for the broadcasting ops whose integer forms can fail on
-// values: Div, RealDiv, FloorDiv, FloorMod and Pow. Integer division by
+// values: Div, RealDiv, DivNoNan, FloorDiv, FloorMod and Pow. Integer division by
 // zero and integer negative powers are reported as errors (they would trap
 // or be meaningless), and INT_MIN / -1 wraps instead of trapping.
 #include <cmath>
@@ -76,6 +76,14 @@ struct FloorModF : NonZeroDivisor {
   }
 };
 
+// tf.math.divide_no_nan: 0 where the divisor is 0 (floats only).
+struct DivNoNanF : NonZeroDivisor {
+  template <typename C>
+  C operator()(C a, C b) const {
+    return b == C(0) ? C(0) : a / b;
+  }
+};
+
 struct NonNegativeExponent {
   template <typename T>
   static absl::Status CheckX(const T*, int64_t) {
@@ -132,6 +140,9 @@ REGISTER_DIVS(int64_t);
 REGISTER_BINARY("RealDiv", float, DivF, 4);
 REGISTER_BINARY("RealDiv", double, DivF, 4);
 REGISTER_BINARY("RealDiv", half, DivF, 4);
+REGISTER_BINARY("DivNoNan", float, DivNoNanF, 5);
+REGISTER_BINARY("DivNoNan", double, DivNoNanF, 5);
+REGISTER_BINARY("DivNoNan", half, DivNoNanF, 5);
 
 #define REGISTER_MOD_POW(T)                     \
   REGISTER_BINARY("FloorMod", T, FloorModF, 8); \

@@ -81,6 +81,9 @@ TEST(CwiseBinaryTest, FloatArithmeticSameShape) {
   ExpectNear(Binary("Mul", x, y), V<float>({4, -1, -7, 64}, {2, 2}));
   ExpectNear(Binary("Div", x, y), V<float>({0.25f, -4, -1.75f, 1}, {2, 2}));
   ExpectNear(Binary("RealDiv", x, y), V<float>({0.25f, -4, -1.75f, 1}, {2, 2}));
+  ExpectNear(Binary("DivNoNan", V<float>({1, -2, 3, 0}, {2, 2}),
+                    V<float>({0, 4, 0, 0}, {2, 2})),
+             V<float>({0, -0.5f, 0, 0}, {2, 2}));
   ExpectNear(Binary("Maximum", x, y), V<float>({4, 0.5f, 3.5f, 8}, {2, 2}));
   ExpectNear(Binary("Minimum", x, y), V<float>({1, -2, -2, 8}, {2, 2}));
   ExpectNear(Binary("SquaredDifference", x, y),
@@ -605,7 +608,7 @@ TEST(CwiseShapeTest, Select) {
 
 TEST(MathOpsTest, DefinitionsMatchTensorFlow) {
   for (const char* op :
-       {"Add", "AddV2", "Sub", "Mul", "Div", "RealDiv", "FloorDiv", "FloorMod",
+       {"Add", "AddV2", "Sub", "Mul", "Div", "RealDiv", "DivNoNan", "FloorDiv", "FloorMod",
         "Maximum", "Minimum", "Pow", "SquaredDifference", "Neg", "Abs", "Exp",
         "Log", "Sqrt", "Rsqrt", "Square", "Tanh", "Sigmoid", "Reciprocal",
         "Sign", "Floor", "Ceil", "Round", "Equal", "NotEqual", "Less",

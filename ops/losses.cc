@@ -13,17 +13,6 @@
 
 namespace tessera {
 namespace losses {
-namespace {
-
-// num / den, or 0 where den is 0 (TF's div_no_nan for reductions).
-Output SafeDiv(const Scope& s, const Output& num, const Output& den) {
-  Output positive = ops::Greater(s, den, 0.f);
-  Output safe = ops::Select(s, positive, den, ops::OnesLike(s, den));
-  return ops::Select(s, positive, ops::RealDiv(s, num, safe),
-                     ops::ZerosLike(s, num));
-}
-
-}  // namespace
 
 Output ComputeWeightedLoss(const Scope& scope, const Output& losses,
                            const LossOptions& options) {
@@ -44,15 +33,15 @@ Output ComputeWeightedLoss(const Scope& scope, const Output& losses,
       total = ops::SumAll(s, weighted);
       break;
     case Reduction::kMean:
-      total = SafeDiv(s, ops::SumAll(s, weighted), ops::SumAll(s, full_weights));
+      total = ops::DivNoNan(s, ops::SumAll(s, weighted), ops::SumAll(s, full_weights));
       break;
     case Reduction::kSumOverBatchSize:
-      total = SafeDiv(s, ops::SumAll(s, weighted),
+      total = ops::DivNoNan(s, ops::SumAll(s, weighted),
                       ops::Cast(s, ops::Size(s, losses_f), DT_FLOAT));
       break;
     case Reduction::kSumByNonzeroWeights: {
       Output nonzero = ops::Cast(s, ops::NotEqual(s, full_weights, 0.f), DT_FLOAT);
-      total = SafeDiv(s, ops::SumAll(s, weighted), ops::SumAll(s, nonzero));
+      total = ops::DivNoNan(s, ops::SumAll(s, weighted), ops::SumAll(s, nonzero));
       break;
     }
   }

@@ -49,6 +49,15 @@ absl::Status DivGrad(const Scope& s, const Operation& op, const Grads& dy,
       s, dy[0], ops::Neg(s, ops::RealDiv(s, ops::RealDiv(s, X(op), Y(op)), Y(op))));
   return Binary(s, op, ops::RealDiv(s, dy[0], Y(op)), gy, dx);
 }
+// As DivGrad with every division a DivNoNan (TF's _DivNoNanGrad): no
+// gradient flows where y == 0.
+absl::Status DivNoNanGrad(const Scope& s, const Operation& op, const Grads& dy,
+                          Grads* dx) {
+  Output gy = ops::Mul(
+      s, dy[0],
+      ops::DivNoNan(s, ops::DivNoNan(s, ops::Neg(s, X(op)), Y(op)), Y(op)));
+  return Binary(s, op, ops::DivNoNan(s, dy[0], Y(op)), gy, dx);
+}
 // Maximum/Minimum: the gradient goes to the selected input (x on ties).
 absl::Status MaximumGrad(const Scope& s, const Operation& op, const Grads& dy,
                          Grads* dx) {
@@ -85,6 +94,7 @@ REGISTER_GRADIENT("Sub", SubGrad);
 REGISTER_GRADIENT("Mul", MulGrad);
 REGISTER_GRADIENT("Div", DivGrad);
 REGISTER_GRADIENT("RealDiv", DivGrad);
+REGISTER_GRADIENT("DivNoNan", DivNoNanGrad);
 REGISTER_GRADIENT("Maximum", MaximumGrad);
 REGISTER_GRADIENT("Minimum", MaximumGrad);
 REGISTER_GRADIENT("Pow", PowGrad);

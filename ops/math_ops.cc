@@ -135,6 +135,8 @@ REGISTER_OP("Sub").BINARY(kBinaryMore);
 REGISTER_OP("Mul").BINARY(kBinaryMore).SetIsCommutative();
 REGISTER_OP("Div").BINARY(kBinaryMore);
 REGISTER_OP("RealDiv").BINARY(kBinaryMore);
+REGISTER_OP("DivNoNan").BINARY(
+    "T: {half, float, bfloat16, double, complex64, complex128}");
 REGISTER_OP("FloorDiv").BINARY(kBinaryMore);
 REGISTER_OP("FloorMod").BINARY(
     "T: {int32, int64, bfloat16, half, float, double}");
@@ -295,6 +297,7 @@ DEFINE_BINARY(Sub)
 DEFINE_BINARY(Mul)
 DEFINE_BINARY(Div)
 DEFINE_BINARY(RealDiv)
+DEFINE_BINARY(DivNoNan)
 DEFINE_BINARY(FloorDiv)
 DEFINE_BINARY(FloorMod)
 DEFINE_BINARY(Maximum)

@@ -24,6 +24,9 @@ Output Div(const Scope& scope, const Input& x, const Input& y,
            SourceLocation loc = SourceLocation::Current());
 Output RealDiv(const Scope& scope, const Input& x, const Input& y,
                SourceLocation loc = SourceLocation::Current());
+// x / y, or 0 where y == 0 (tf.math.divide_no_nan; floats).
+Output DivNoNan(const Scope& scope, const Input& x, const Input& y,
+                SourceLocation loc = SourceLocation::Current());
 // floor(x / y), for integers and floats.
 Output FloorDiv(const Scope& scope, const Input& x, const Input& y,
                 SourceLocation loc = SourceLocation::Current());

@@ -64,12 +64,7 @@ Output ToBool(const Scope& s, const Output& x) {
 
 Output DivNoNan(const Scope& s, const Output& num, const Output& den,
                 const std::string& name) {
-  Output positive = ops::Greater(s, den, ops::ZerosLike(s, den));
-  Output safe = ops::Select(s, positive, den, ops::OnesLike(s, den));
-  Output quotient = ops::RealDiv(s, num, safe);
-  Output zeros = ops::ZerosLike(s, num);
-  return ops::Select(name.empty() ? s : s.WithOpName(name), positive, quotient,
-                     zeros);
+  return ops::DivNoNan(name.empty() ? s : s.WithOpName(name), num, den);
 }
 
 void RemoveSqueezable(const Scope& s, Output* predictions, Output* labels,

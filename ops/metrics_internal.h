@@ -27,8 +27,8 @@ Output ToOutput(const Scope& s, const Input& in);
 Output ToFloat(const Scope& s, const Output& x, DataType dtype = DT_FLOAT);
 // x != 0 (bool stays bool).
 Output ToBool(const Scope& s, const Output& x);
-// num / den, or 0 where den <= 0 (TF's div_no_nan(num, maximum(den, 0))).
-// num and den have the same shape. The last op is named `name` if given.
+// TF's _safe_div: num / den, or 0 where den == 0 (one DivNoNan op, named
+// `name` if given).
 Output DivNoNan(const Scope& s, const Output& num, const Output& den,
                 const std::string& name = "");
 

@@ -25,6 +25,9 @@ std::vector<GradCase> ElementwiseCases() {
     cases.push_back({op, Binary(op), {Random(S({2, 1}), 0.5, 2, seed++),
                                       Random(S({1, 3}), 0.5, 2, seed++)}});
   }
+  // Away from y == 0, where DivNoNan jumps and finite differences blow up.
+  cases.push_back({"DivNoNan", Binary("DivNoNan"), {Random(S({2, 3}), 0.5, 2, seed++),
+                                                    Random(S({3}), 0.5, 2, seed++)}});
   cases.push_back({"Pow", Binary("Pow"), {Random(S({2, 3}), 0.5, 2, seed++),
                                           Random(S({3}), -1, 2, seed++)}});
   for (const char* op : {"Neg", "Exp", "Square", "Tanh", "Sigmoid", "Sin", "Cos"}) {
