@@ -1,5 +1,6 @@
 #include "core/bfc_allocator.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <random>
@@ -154,9 +155,11 @@ TEST(BfcAllocatorTest, RandomSequenceAgainstOracle) {
         std::advance(it, rng() % live.size());
         auto* p = reinterpret_cast<unsigned char*>(it->first);
         // Overlapping chunks would have clobbered each other's pattern.
-        for (size_t i = 0; i < it->second; ++i) {
-          ASSERT_EQ(p[i], pattern[it->first]) << "byte " << i << " clobbered";
-        }
+        unsigned char pat = pattern[it->first];
+        size_t bad = std::find_if(p, p + it->second,
+                                  [pat](unsigned char b) { return b != pat; }) -
+                     p;
+        ASSERT_EQ(bad, it->second) << "byte " << bad << " clobbered";
         in_use -= static_cast<int64_t>(a->AllocatedSize(p));
         a->DeallocateRaw(p, it->second);
         pattern.erase(it->first);
