@@ -17,6 +17,9 @@ struct AllocatorStats {
   int64_t bytes_in_use = 0;
   int64_t peak_bytes_in_use = 0;
   int64_t bytes_limit = 0;  // 0: no limit
+  int64_t largest_alloc_size = 0;
+  // Memory held from the system (pool allocators; else 0).
+  int64_t bytes_reserved = 0;
 };
 
 class Allocator {
@@ -27,6 +30,8 @@ class Allocator {
   virtual void* AllocateRaw(size_t alignment, size_t num_bytes) = 0;
   virtual void DeallocateRaw(void* ptr, size_t num_bytes) = 0;
   virtual AllocatorStats GetStats() const { return {}; }
+  // Extra detail for out-of-memory errors (a pool's bins); "" if none.
+  virtual std::string OomDebugString() const { return ""; }
 };
 
 // Process-wide CPU allocator (thread-safe, keeps statistics).

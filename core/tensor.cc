@@ -67,7 +67,8 @@ absl::StatusOr<Tensor> Tensor::Allocate(Allocator* allocator, DataType dtype,
     return absl::ResourceExhaustedError(absl::StrCat(
         "out of memory allocating a ", DataTypeString(dtype), " tensor of shape ",
         shape.DebugString(), " (", static_cast<double>(elem) * t.num_elements_,
-        " bytes) from allocator ", allocator->Name()));
+        " bytes) from allocator ", allocator->Name(),
+        allocator->OomDebugString()));
   }
   return t;
 }
