@@ -12,8 +12,10 @@ OpKernel::OpKernel(OpKernelConstruction* c)
 
 absl::Status OpKernelContext::allocate_output(int i, const TensorShape& shape,
                                               Tensor** out) {
-  auto t = Tensor::Allocate(device()->allocator(), expected_output_dtype(i),
-                            shape);
+  bool host = i < 64 && ((params_->host_memory_outputs >> i) & 1) != 0;
+  auto t = Tensor::Allocate(
+      host ? device()->host_allocator() : device()->allocator(),
+      expected_output_dtype(i), shape);
   if (!t.ok()) {
     return AnnotateStatus(t.status(),
                           absl::StrCat("output ", i, " of node '",

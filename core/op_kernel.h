@@ -100,6 +100,9 @@ class OpKernelContext {
     // consumer, not fetched), so its buffer may be reused for an output.
     uint64_t forwardable_inputs = 0;
     FunctionLibraryRuntime* function_library = nullptr;
+    // Bit i set: output i is a HostMemory arg of this kernel, so
+    // allocate_output takes it from the device's host_allocator().
+    uint64_t host_memory_outputs = 0;
   };
   // `outputs` must have room for op_kernel->num_outputs() tensors.
   OpKernelContext(const Params* params, Tensor* outputs)

@@ -9,7 +9,9 @@ namespace tessera {
 absl::StatusOr<std::unique_ptr<Session>> Session::Create(
     const Graph* graph, const SessionOptions& options) {
   if (graph == nullptr) return absl::InvalidArgumentError("null graph");
-  return std::unique_ptr<Session>(new Session(graph, options));
+  std::unique_ptr<Session> session(new Session(graph, options));
+  RETURN_IF_ERROR(session->Init());
+  return session;
 }
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Create(
@@ -22,28 +24,40 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
 }
 
 Session::Session(const Graph* graph, const SessionOptions& options)
-    : graph_(graph), options_(options) {
-  Allocator* allocator = nullptr;
-  if (options.memory_limit_bytes > 0) {
-    limited_allocator_ =
-        std::make_unique<LimitedCpuAllocator>(options.memory_limit_bytes);
-    allocator = limited_allocator_.get();
+    : graph_(graph), options_(options) {}
+
+absl::Status Session::Init() {
+  DeviceOptions device_options;
+  device_options.intra_op_threads = options_.intra_op_threads;
+  device_options.memory_limit_bytes = options_.memory_limit_bytes;
+  device_options.gpu = options_.gpu_options;
+  device_options.device_count = options_.device_count;
+  RETURN_IF_ERROR(DeviceFactory::AddDevices(device_options, &devices_));
+  if (devices_.empty() || !devices_[0]->memory_is_host()) {
+    return absl::InternalError("the device factories made no CPU device");
   }
-  device_ = std::make_unique<CpuDevice>(0, options.intra_op_threads, allocator);
-  int inter = options.inter_op_threads == 0 ? NumSchedulableCpus()
-                                            : options.inter_op_threads;
+  for (const auto& d : devices_) device_ptrs_.push_back(d.get());
+  device_ = device_ptrs_[0];
+  PlacerOptions placer_options;
+  placer_options.allow_soft_placement = options_.allow_soft_placement;
+  placer_options.log_device_placement = options_.log_device_placement;
+  placer_ = std::make_unique<Placer>(graph_, device_ptrs_, placer_options);
+  int inter = options_.inter_op_threads == 0 ? NumSchedulableCpus()
+                                             : options_.inter_op_threads;
   if (inter > 1) inter_op_pool_ = std::make_unique<ThreadPool>("inter_op", inter);
   resources_ = std::make_unique<ResourceMgr>();
-  functions_ = std::make_unique<GraphFunctionLibrary>(graph_, device_.get(),
+  functions_ = std::make_unique<GraphFunctionLibrary>(graph_, device_,
                                                       resources_.get());
+  return absl::OkStatus();
 }
 
 Session::~Session() {
   // Pools drain before kernels and resources go away; resources (iterators
   // whose background threads run functions) before the function library.
   inter_op_pool_.reset();
-  resources_->Clear();
+  if (resources_ != nullptr) resources_->Clear();
   functions_.reset();
+  kernels_.clear();  // before the devices they were built for
 }
 
 int Session::num_cached_plans() const {
@@ -51,20 +65,25 @@ int Session::num_cached_plans() const {
   return static_cast<int>(plans_.size());
 }
 
-absl::StatusOr<OpKernel*> Session::GetKernel(const Node* node) {
+absl::StatusOr<PlacedKernel> Session::GetKernel(const Node* node) {
   // Called with mu_ held (from GetPlan).
   auto it = kernels_.find(node->id());
-  if (it != kernels_.end()) return it->second.get();
-  auto kernel = KernelRegistry::Global()->CreateKernel(device_.get(),
-                                                       node->def(),
-                                                       node->op_def(),
-                                                       functions_.get());
-  if (!kernel.ok()) {
-    return AnnotateStatus(kernel.status(), node->Describe());
+  if (it == kernels_.end()) {
+    ASSIGN_OR_RETURN(Device* device, placer_->DeviceFor(node));
+    auto kernel = KernelRegistry::Global()->CreateKernel(
+        device, node->def(), node->op_def(), functions_.get());
+    if (!kernel.ok()) {
+      return AnnotateStatus(kernel.status(), node->Describe());
+    }
+    // CreateKernel found this def already; it cannot fail now.
+    ASSIGN_OR_RETURN(const KernelDef* def,
+                     KernelRegistry::Global()->Find(device->device_type(),
+                                                    node->def()));
+    it = kernels_.emplace(node->id(), NodeKernel{*std::move(kernel), device,
+                                                  def}).first;
   }
-  OpKernel* raw = kernel->get();
-  kernels_[node->id()] = *std::move(kernel);
-  return raw;
+  const NodeKernel& k = it->second;
+  return PlacedKernel{k.kernel.get(), k.device, &k.def->host_memory_args};
 }
 
 absl::Status Session::CheckFeeds(const FeedList& feeds) const {
@@ -112,12 +131,20 @@ absl::StatusOr<std::shared_ptr<const ExecutorPlan>> Session::GetPlan(
   ASSIGN_OR_RETURN(
       std::unique_ptr<ExecutorPlan> plan,
       ExecutorPlan::Build(*graph_, feed_outputs, fetches, targets,
-                          device_.get(), [this](const Node* n) {
+                          device_, [this](const Node* n) {
                             return GetKernel(n);
                           }));
   std::shared_ptr<const ExecutorPlan> shared = std::move(plan);
   plans_[key] = shared;
   return shared;
+}
+
+absl::StatusOr<int> Session::NumCopies(const FeedList& feeds,
+                                       const std::vector<Output>& fetches,
+                                       const std::vector<Operation>& targets) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const ExecutorPlan> plan,
+                   GetPlan(feeds, fetches, targets));
+  return plan->num_copies();
 }
 
 absl::Status Session::Run(const FeedList& feeds,
