@@ -56,6 +56,27 @@ TEST(MultiDeviceTest, FeedsAreCopiedInAndFetchesOut) {
   EXPECT_EQ(out[0].SummarizeValue(), "[11 44]");
 }
 
+// check_numerics reads device outputs through a copy to the host.
+TEST(MultiDeviceTest, CheckNumericsScansDeviceOutputs) {
+  Scope root = Scope::NewRootScope();
+  Output x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT);
+  Output sq = ops::Square(root.WithOpName("sq"), x);
+  Output y = ops::Add(root.WithOpName("y"), sq, ops::Const(root, 1.f));
+  ASSERT_TRUE(root.ok()) << root.status();
+  SessionOptions options = Options();
+  options.check_numerics = true;
+  auto session = Session::Create(root, options).value();
+  std::vector<Tensor> out;
+  ASSERT_TRUE(session->Run({{x, Tensor::FromVector<float>({3, 4})}}, {y}, &out).ok());
+  EXPECT_EQ(out[0].SummarizeValue(), "[10 17]");
+  FakeGpuDevice::ResetCopyCounts();
+  absl::Status s =
+      session->Run({{x, Tensor::FromVector<float>({2, 1e30f})}}, {y}, &out);
+  EXPECT_THAT(s.message(), HasSubstr("node 'sq' (op Square"));
+  EXPECT_THAT(s.message(), HasSubstr("0 NaN and 1 Inf values (first at flat index 1)"));
+  EXPECT_GE(FakeGpuDevice::copies_to_host(), 1);
+}
+
 TEST(MultiDeviceTest, DeviceCountZeroIsCpuOnly) {
   Scope root = Scope::NewRootScope();
   Output x = ops::Placeholder(root.WithOpName("x"), DT_FLOAT);
