@@ -22,7 +22,9 @@
 //
 // Nothing here changes behaviour: every wrapper calls the original.
 
-#if !defined(__SANITIZE_THREAD__)
+// --config=tsan undefines __SANITIZE_THREAD__ (see .bazelrc) and defines
+// TESSERA_TSAN instead.
+#if !defined(TESSERA_TSAN)
 #error "absl_tsan_annotations.cc is for --config=tsan builds only"
 #endif
 
