@@ -148,6 +148,22 @@ TEST(IdxTest, CorruptFilesNameTheFileAndTheProblem) {
             absl::StatusCode::kNotFound);
 }
 
+// Zero records of a record shape whose element count overflows int64:
+// the crash input idx_fuzzer found (UBSan: signed overflow counting a
+// record's elements) must be an error at Open.
+TEST(IdxTest, ZeroRecordsOfAnOverflowingShapeIsAnError) {
+  std::string header("\0\0\x08\x04\0\0\0\0", 8);
+  for (int d = 0; d < 3; ++d) header += std::string(4, '\xff');
+  for (bool gz : {false, true}) {
+    EXPECT_THAT(OpenError(header, gz), HasSubstr("too many elements"));
+  }
+  // Zero records of a modest shape still open.
+  EXPECT_EQ(OpenError(std::string("\0\0\x08\x03\0\0\0\0\0\0\0\x1c"
+                                  "\0\0\0\x1c", 16),
+                      false),
+            "ok");
+}
+
 // Random byte flips and truncations of raw and gzipped files: Open and
 // reads end in OK or an error, never a crash or a huge allocation.
 TEST(IdxFuzzTest, MutatedFilesNeverCrash) {

@@ -21,13 +21,17 @@ std::string DimsString(absl::Span<const int64_t> dims) {
 
 absl::StatusOr<TensorShape> TensorShape::FromDims(
     absl::Span<const int64_t> dims) {
+  // The product of the non-zero dims must fit too: a zero dim makes the
+  // whole shape empty, but a sub-shape without it (a record of an IDX file
+  // with dims [0, 2^32-1, 2^32-1, 2^32-1]) must still count its elements.
   int64_t count = 1;
   for (int64_t d : dims) {
     if (d < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "shape ", DimsString(dims), " has a negative or unknown dim"));
     }
-    if (d != 0 && count > std::numeric_limits<int64_t>::max() / d) {
+    if (d == 0) continue;
+    if (count > std::numeric_limits<int64_t>::max() / d) {
       return absl::InvalidArgumentError(absl::StrCat(
           "shape ", DimsString(dims), " has too many elements for int64"));
     }

@@ -19,6 +19,21 @@ TEST(TensorShapeTest, BasicsAndProto) {
   EXPECT_FALSE(TensorShape::FromDims({int64_t{1} << 40, int64_t{1} << 40}).ok());
 }
 
+// A zero dim used to hide an overflowing product of the other dims, whose
+// sub-shapes (an IDX record) then overflowed num_elements (idx_fuzzer under
+// UBSan, docs/reliability.md).
+TEST(TensorShapeTest, ZeroDimDoesNotHideOverflow) {
+  const int64_t big = int64_t{1} << 40;
+  EXPECT_FALSE(TensorShape::FromDims({0, big, big}).ok());
+  EXPECT_FALSE(TensorShape::FromDims({big, 0, big}).ok());
+  auto empty = TensorShape::FromDims({0, int64_t{1} << 31, 4});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->num_elements(), 0);
+  TensorShape record = *empty;
+  record.RemoveDim(0);
+  EXPECT_EQ(record.num_elements(), int64_t{1} << 33);
+}
+
 TEST(PartialTensorShapeTest, UnknownDimsAndRank) {
   PartialTensorShape unknown;
   EXPECT_TRUE(unknown.unknown_rank());

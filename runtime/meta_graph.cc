@@ -89,13 +89,24 @@ std::string Prefixed(const std::string& scope, const std::string& name) {
                                      : scope + "/" + name;
 }
 
+// A data tensor named in a VariableDef or a node list. Graph::FindOutput
+// also accepts "^node" (a control output, index -1), which no tensor name
+// in a MetaGraphDef may be: it would export as "node:-1".
+absl::StatusOr<Output> FindTensor(const Graph& graph, const std::string& name) {
+  if (absl::StartsWith(name, "^")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", name, "' names a control dependency, not a tensor"));
+  }
+  return graph.FindOutput(name);
+}
+
 // Rebuilds (or finds, when listed under several keys) a Variable.
 // With `commit` false only checks that it can (nothing is added).
 absl::StatusOr<const Variable*> ImportVariable(
     Graph* graph, const VariableDef& def, const std::string& scope,
     const std::set<std::string>& trainable, bool commit) {
   ASSIGN_OR_RETURN(Output handle,
-                   graph->FindOutput(Prefixed(scope, def.variable_name())));
+                   FindTensor(*graph, Prefixed(scope, def.variable_name())));
   if (const Variable* v = graph->FindVariable(handle.node->name())) return v;
   Variable v;
   v.name = handle.node->name();
@@ -108,7 +119,7 @@ absl::StatusOr<const Variable*> ImportVariable(
   }
   if (!def.snapshot_name().empty()) {
     ASSIGN_OR_RETURN(Output read,
-                     graph->FindOutput(Prefixed(scope, def.snapshot_name())));
+                     FindTensor(*graph, Prefixed(scope, def.snapshot_name())));
     v.read = read.node;
   } else {
     v.read = handle.node;
@@ -117,7 +128,7 @@ absl::StatusOr<const Variable*> ImportVariable(
     v.initializer = graph->FindNode(Prefixed(scope, def.initializer_name()));
   }
   if (!def.initial_value_name().empty()) {
-    ASSIGN_OR_RETURN(Output init, graph->FindOutput(Prefixed(
+    ASSIGN_OR_RETURN(Output init, FindTensor(*graph, Prefixed(
                                       scope, def.initial_value_name())));
     v.initial_value = init.node;
     v.initial_value_index = init.index;
@@ -146,7 +157,7 @@ absl::Status ImportCollection(Graph* graph, const std::string& key,
     for (const std::string& name : def.node_list().value()) {
       const std::string full = Prefixed(scope, name);
       if (absl::StrContains(name, ':')) {
-        ASSIGN_OR_RETURN(Output out, graph->FindOutput(full));
+        ASSIGN_OR_RETURN(Output out, FindTensor(*graph, full));
         if (commit) graph->AddToCollection(key, out);
         continue;
       }

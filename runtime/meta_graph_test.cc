@@ -238,6 +238,48 @@ TEST(MetaGraphTest, ImportScopePrefixesNodesAndCollections) {
   EXPECT_EQ(imported->saver->saver_def().restore_op_name(), "copy/save/restore_all");
 }
 
+// "^x" finds a control output (index -1) in Graph::FindOutput; as a tensor
+// name in a VariableDef, node list or SaverDef it used to import and then
+// export as "x:-1", which does not import (found by meta_graph_fuzzer's
+// round trip, see docs/reliability.md).
+TEST(MetaGraphTest, ControlDependencyNamesAreNotTensors) {
+  TrainedMlp m(false);
+  const auto good = ExportMetaGraphDef(*m.root.graph(),
+                                       {.saver_def = m.saver->saver_def()})
+                        .value();
+  auto expect_error = [](const ::tensorflow::MetaGraphDef& mgd,
+                         const std::string& what) {
+    Graph g;
+    auto imported = ImportMetaGraph(mgd, &g);
+    ASSERT_FALSE(imported.ok()) << what;
+    EXPECT_THAT(std::string(imported.status().message()),
+                HasSubstr("control dependency")) << what;
+    EXPECT_EQ(g.num_nodes(), Graph().num_nodes()) << what;
+  };
+  auto mgd = good;
+  auto* vars = (*mgd.mutable_collection_def())[GraphKeys::kGlobalVariables]
+                   .mutable_bytes_list();
+  ::tensorflow::VariableDef vd;
+  ASSERT_TRUE(vd.ParseFromString(vars->value(0)));
+  vd.set_initial_value_name("^" + vd.initial_value_name().substr(
+                                      0, vd.initial_value_name().find(':')));
+  *vars->mutable_value(0) = vd.SerializeAsString();
+  expect_error(mgd, "initial_value_name");
+  mgd = good;
+  (*mgd.mutable_collection_def())["outputs"].mutable_node_list()->add_value(
+      "^dense/kernel:0");
+  {
+    Graph g;
+    EXPECT_FALSE(ImportMetaGraph(mgd, &g).ok());  // no node "dense/kernel:0"
+  }
+  mgd = good;
+  mgd.mutable_saver_def()->set_filename_tensor_name("^save/Const");
+  expect_error(mgd, "filename_tensor_name");
+  // The names as exported still round-trip.
+  Graph g;
+  ASSERT_TRUE(ImportMetaGraph(good, &g).ok());
+}
+
 TEST(MetaGraphTest, WriteGraphWritesAReadableGraphDef) {
   const std::string dir = FreshTestDir("write_graph") + "/sub";
   TrainedMlp m(true);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -153,6 +154,14 @@ absl::StatusOr<std::unique_ptr<Saver>> Saver::FromSaverDef(
   // V1 graph's SaveSlices op fails with an error saying V1 is read-only.
   std::unique_ptr<Saver> saver(new Saver);
   saver->version_ = saver_def.version();
+  // "^name" is a control output to FindOutput; a SaverDef names tensors.
+  for (const std::string* name : {&saver_def.filename_tensor_name(),
+                                  &saver_def.save_tensor_name()}) {
+    if (absl::StartsWith(*name, "^")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "SaverDef names '", *name, "', a control dependency, as a tensor"));
+    }
+  }
   ASSIGN_OR_RETURN(saver->filename_,
                    graph.FindOutput(saver_def.filename_tensor_name()));
   ASSIGN_OR_RETURN(Output save, graph.FindOutput(saver_def.save_tensor_name()));

@@ -15,8 +15,9 @@ work=${FUZZ_WORKDIR:-/tmp/tessera-fuzz}
 ob=${TESSERA_LIBFUZZER_OUTPUT_BASE:-$HOME/.cache/tessera-libfuzzer}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(table_fuzzer checkpoint_fuzzer record_io_fuzzer tensor_proto_fuzzer
-           graph_def_fuzzer)
+  targets=(table_fuzzer checkpoint_fuzzer record_io_fuzzer event_reader_fuzzer
+           tensor_proto_fuzzer graph_def_fuzzer idx_fuzzer csv_fuzzer
+           example_fuzzer meta_graph_fuzzer)
 fi
 labels=()
 for t in "${targets[@]}"; do labels+=("//tests/fuzz:${t}_libfuzzer"); done

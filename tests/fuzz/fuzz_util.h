@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/stubs/logging.h"
 
@@ -41,6 +43,17 @@ inline const std::string& ScratchDir() {
     return d;
   }();
   return *dir;
+}
+
+// With FUZZ_VERBOSE=1 in the environment, prints what became of an input
+// (to check that seeds get past the first error: `FUZZ_VERBOSE=1
+// bazel-bin/tests/fuzz/<target> --runs=0 tests/fuzz/corpus/<target>`).
+inline void Note(absl::string_view what, const absl::Status& status) {
+  static const bool verbose = std::getenv("FUZZ_VERBOSE") != nullptr;
+  if (verbose) {
+    std::fprintf(stderr, "  %.*s: %s\n", static_cast<int>(what.size()),
+                 what.data(), status.ToString().c_str());
+  }
 }
 
 inline void WriteFile(const std::string& path, absl::string_view contents) {
