@@ -1,0 +1,371 @@
+// GPU-vs-CPU kernel tests: each GPU kernel gets random inputs (several
+// shapes, broadcasting, empty and odd sizes), runs next to the CPU kernel
+// of the same op, and must match it within a per-op tolerance, or fail
+// with the same error code. Skipped when no GPU is present.
+#include <cmath>
+#include <random>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/kernel_test_util.h"
+#include "gtest/gtest.h"
+#include "kernels/gpu_test_util.h"
+
+namespace tessera {
+namespace {
+
+using Args = std::vector<std::vector<Tensor>>;
+using AttrList = std::vector<std::pair<std::string, AttrValue>>;
+
+// Uniform values in [lo, hi); integers and bools are drawn the same way
+// and truncated.
+template <typename T>
+Tensor Random(const TensorShape& shape, double lo, double hi,
+              uint32_t seed = 1) {
+  std::mt19937 gen(seed * 7919u + static_cast<uint32_t>(shape.num_elements()));
+  std::uniform_real_distribution<double> dist(lo, hi);
+  Tensor t(DataTypeToEnum<T>::value, shape);
+  for (T& v : t.flat<T>()) {
+    if constexpr (std::is_same_v<T, bool>) {
+      v = dist(gen) > 0.5 * (lo + hi);
+    } else {
+      v = static_cast<T>(dist(gen));
+    }
+  }
+  return t;
+}
+
+class GpuKernelsTest : public ::testing::Test {
+ public:
+  static void SetUpTestSuite() {
+    if (!GpuAvailable()) return;
+    auto d = TestGpuDevice::Create();
+    ASSERT_TRUE(d.ok()) << d.status();
+    gpu_ = d->release();
+  }
+  static void TearDownTestSuite() {
+    delete gpu_;
+    gpu_ = nullptr;
+  }
+  void SetUp() override {
+    if (gpu_ == nullptr) GTEST_SKIP() << "no CUDA GPU on this machine";
+  }
+
+  // Runs `op` on the CPU and the GPU; the outputs must agree within `tol`
+  // (relative to max(1, |cpu|)), or both runs fail with the same code.
+  static void Check(const std::string& op, const Args& args,
+                    const AttrList& attr_list = {}, double tol = 1e-5) {
+    AttrValueMap attrs;
+    for (const auto& [name, value] : attr_list) attrs[name] = value;
+    std::string where = absl::StrCat(op, " with inputs");
+    for (const auto& arg : args) {
+      for (const Tensor& t : arg) {
+        absl::StrAppend(&where, " ", DataTypeString(t.dtype()),
+                        t.shape().DebugString());
+      }
+    }
+    SCOPED_TRACE(where);
+    auto want = RunKernel(TestCpuDevice(), op, attrs, args);
+    auto got = RunKernel(gpu_, op, attrs, args);
+    if (!want.ok()) {
+      ASSERT_FALSE(got.ok()) << "CPU failed with " << want.status()
+                             << " but the GPU succeeded";
+      EXPECT_EQ(got.status().code(), want.status().code())
+          << "GPU: " << got.status() << "\nCPU: " << want.status();
+      return;
+    }
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->size(), want->size());
+    for (size_t i = 0; i < want->size(); ++i) {
+      std::string why;
+      EXPECT_TRUE(TensorsNear((*got)[i], (*want)[i], tol, &why))
+          << "output " << i << ": " << why;
+    }
+  }
+
+  static Device* gpu_;
+};
+Device* GpuKernelsTest::gpu_ = nullptr;
+
+const std::vector<TensorShape>& Shapes() {
+  static const auto* shapes = new std::vector<TensorShape>{
+      TensorShape({}), TensorShape({0}), TensorShape({7}),
+      TensorShape({3, 5, 17}), TensorShape({4099}), TensorShape({2, 0, 3})};
+  return *shapes;
+}
+
+TEST_F(GpuKernelsTest, UnaryFloatingOps) {
+  // Op, input range, tolerance (transcendental functions differ in ulps).
+  struct Case {
+    const char* op;
+    double lo, hi;
+  };
+  const Case cases[] = {
+      {"Neg", -5, 5},      {"Abs", -5, 5},        {"Square", -5, 5},
+      {"Sign", -2, 2},     {"Round", -5, 5},      {"Exp", -10, 10},
+      {"Log", 0.01, 50},   {"Sqrt", 0, 50},       {"Rsqrt", 0.01, 50},
+      {"Tanh", -6, 6},     {"Sigmoid", -20, 20},  {"Sin", -6, 6},
+      {"Cos", -6, 6},      {"Reciprocal", 0.1, 9}, {"Floor", -5, 5},
+      {"Ceil", -5, 5},     {"Relu", -3, 3},       {"Relu6", -3, 9},
+      {"LeakyRelu", -3, 3}, {"Elu", -5, 5},       {"Selu", -5, 5},
+      {"Softplus", -30, 30},
+  };
+  for (const Case& c : cases) {
+    for (const TensorShape& s : Shapes()) {
+      Check(c.op, {{Random<float>(s, c.lo, c.hi)}}, {}, 2e-6);
+      Check(c.op, {{Random<double>(s, c.lo, c.hi)}}, {}, 1e-12);
+    }
+  }
+  Check("LeakyRelu", {{Random<float>(TensorShape({33}), -3, 3)}},
+        {{"alpha", MakeAttr(0.05f)}});
+}
+
+TEST_F(GpuKernelsTest, UnaryInt64Ops) {
+  for (const char* op : {"Neg", "Abs", "Square", "Sign", "Round"}) {
+    for (const TensorShape& s : Shapes()) {
+      Check(op, {{Random<int64_t>(s, -1e6, 1e6)}});
+    }
+  }
+}
+
+TEST_F(GpuKernelsTest, ActivationGradients) {
+  const char* ops[] = {"ReluGrad", "Relu6Grad", "LeakyReluGrad",
+                       "EluGrad",  "SeluGrad",  "SoftplusGrad"};
+  for (const char* op : ops) {
+    for (const TensorShape& s : Shapes()) {
+      Check(op, {{Random<float>(s, -2, 2, 1)}, {Random<float>(s, -3, 8, 2)}},
+            {}, 2e-6);
+      Check(op, {{Random<double>(s, -2, 2, 1)}, {Random<double>(s, -3, 8, 2)}},
+            {}, 1e-12);
+    }
+    // Mismatched shapes: the same InvalidArgument on both devices.
+    Check(op, {{Random<float>(TensorShape({3}), -1, 1)},
+               {Random<float>(TensorShape({4}), -1, 1)}});
+  }
+}
+
+// Shape pairs: equal, scalar either side, two-sided broadcasting, trailing
+// vector, empty, rank 6, and shapes that do not broadcast.
+const std::vector<std::pair<TensorShape, TensorShape>>& ShapePairs() {
+  static const auto* pairs = new std::vector<std::pair<TensorShape, TensorShape>>{
+      {TensorShape({2, 3}), TensorShape({2, 3})},
+      {TensorShape({}), TensorShape({4, 5})},
+      {TensorShape({4, 5}), TensorShape({})},
+      {TensorShape({3, 1, 5}), TensorShape({1, 4, 1})},
+      {TensorShape({2, 3, 4}), TensorShape({4})},
+      {TensorShape({65, 1}), TensorShape({1, 129})},
+      {TensorShape({5, 0}), TensorShape({1})},
+      {TensorShape({1}), TensorShape({0})},
+      {TensorShape({2, 1, 3, 1, 2, 3}), TensorShape({1, 2, 1, 3, 2, 1})},
+      {TensorShape({2, 3}), TensorShape({4})},
+  };
+  return *pairs;
+}
+
+TEST_F(GpuKernelsTest, BinaryOpsBroadcast) {
+  const char* numeric[] = {"Add",     "AddV2",   "Sub",
+                           "Mul",     "Maximum", "Minimum",
+                           "SquaredDifference"};
+  for (const auto& [a, b] : ShapePairs()) {
+    for (const char* op : numeric) {
+      Check(op, {{Random<float>(a, -9, 9, 1)}, {Random<float>(b, -9, 9, 2)}});
+      Check(op, {{Random<double>(a, -9, 9, 1)}, {Random<double>(b, -9, 9, 2)}},
+            {}, 1e-13);
+      Check(op, {{Random<int64_t>(a, -1e9, 1e9, 1)},
+                 {Random<int64_t>(b, -1e9, 1e9, 2)}});
+    }
+    for (const char* op : {"RealDiv", "Div"}) {
+      Check(op, {{Random<float>(a, -9, 9, 1)}, {Random<float>(b, 0.5, 9, 2)}});
+      Check(op, {{Random<double>(a, -9, 9, 1)}, {Random<double>(b, 0.5, 9, 2)}},
+            {}, 1e-13);
+    }
+    Check("Pow", {{Random<float>(a, 0.1, 4, 1)}, {Random<float>(b, -3, 3, 2)}},
+          {}, 4e-6);
+    Check("Pow", {{Random<double>(a, 0.1, 4, 1)}, {Random<double>(b, -3, 3, 2)}},
+          {}, 1e-12);
+  }
+}
+
+TEST_F(GpuKernelsTest, BroadcastBeyondEightCollapsedDimsIsUnimplemented) {
+  // Alternating broadcast patterns do not collapse: 9 dims.
+  const TensorShape a({2, 1, 2, 1, 2, 1, 2, 1, 2});
+  const TensorShape b({1, 2, 1, 2, 1, 2, 1, 2, 1});
+  auto got = RunKernel(gpu_, "AddV2", {},
+                       {{Random<float>(a, 0, 1)}, {Random<float>(b, 0, 1)}});
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kUnimplemented)
+      << got.status();
+}
+
+TEST_F(GpuKernelsTest, Comparisons) {
+  const char* ops[] = {"Equal", "NotEqual", "Less",
+                       "LessEqual", "Greater", "GreaterEqual"};
+  for (const auto& [a, b] : ShapePairs()) {
+    for (const char* op : ops) {
+      // Few distinct values, so that equal pairs occur.
+      Tensor x = Random<float>(a, -3, 3, 1), y = Random<float>(b, -3, 3, 2);
+      for (float& v : x.flat<float>()) v = std::floor(v);
+      for (float& v : y.flat<float>()) v = std::floor(v);
+      Check(op, {{x}, {y}});
+      Check(op, {{Random<int64_t>(a, -3, 3, 1)}, {Random<int64_t>(b, -3, 3, 2)}});
+      Check(op, {{Random<double>(a, -3, 3, 1)}, {Random<double>(b, -3, 3, 2)}});
+    }
+    Check("Equal", {{Random<bool>(a, 0, 1, 1)}, {Random<bool>(b, 0, 1, 2)}});
+  }
+  // Shapes that do not broadcast are "not equal" when asked not to fail.
+  for (const char* op : {"Equal", "NotEqual"}) {
+    Check(op, {{Random<float>(TensorShape({2, 3}), 0, 1)},
+               {Random<float>(TensorShape({4}), 0, 1)}},
+          {{"incompatible_shape_error", MakeAttr(false)}});
+  }
+}
+
+template <typename T>
+void CheckSelects(double lo, double hi) {
+  const TensorShape s({4, 3, 5});
+  const Tensor t = Random<T>(s, lo, hi, 1), e = Random<T>(s, lo, hi, 2);
+  for (const TensorShape& cs :
+       {TensorShape({}), TensorShape({4}), TensorShape({4, 3, 5})}) {
+    GpuKernelsTest::Check("Select", {{Random<bool>(cs, 0, 1, 3)}, {t}, {e}});
+  }
+  // Row condition with a mismatched size fails on both devices.
+  GpuKernelsTest::Check("Select",
+                        {{Random<bool>(TensorShape({3}), 0, 1)}, {t}, {e}});
+  GpuKernelsTest::Check("SelectV2", {{Random<bool>(TensorShape({3, 1}), 0, 1)},
+                                     {Random<T>(TensorShape({5}), lo, hi)},
+                                     {Random<T>(TensorShape({4, 1, 1}), lo, hi)}});
+  GpuKernelsTest::Check("SelectV2", {{Random<bool>(TensorShape({}), 0, 1)},
+                                     {Random<T>(TensorShape({0, 2}), lo, hi)},
+                                     {Random<T>(TensorShape({2}), lo, hi)}});
+}
+
+TEST_F(GpuKernelsTest, SelectAndSelectV2) {
+  CheckSelects<float>(-5, 5);
+  CheckSelects<double>(-5, 5);
+  CheckSelects<int32_t>(-100, 100);
+  CheckSelects<int64_t>(-100, 100);
+  CheckSelects<bool>(0, 1);
+  CheckSelects<uint8_t>(0, 200);
+}
+
+template <typename S>
+void CheckCastsFrom() {
+  const Tensor x = Random<S>(TensorShape({3, 67}), 0, 100);
+  for (DataType dst : {DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_UINT8,
+                       DT_BOOL}) {
+    GpuKernelsTest::Check("Cast", {{x}}, {{"DstT", MakeAttr(dst)}});
+  }
+}
+
+TEST_F(GpuKernelsTest, CastBetweenAllPairs) {
+  CheckCastsFrom<float>();
+  CheckCastsFrom<double>();
+  CheckCastsFrom<int32_t>();
+  CheckCastsFrom<int64_t>();
+  CheckCastsFrom<uint8_t>();
+  CheckCastsFrom<bool>();
+  Check("Cast", {{Random<float>(TensorShape({0, 4}), -1, 1)}},
+        {{"DstT", MakeAttr(DT_INT64)}});
+}
+
+TEST_F(GpuKernelsTest, AddN) {
+  for (int n : {1, 2, 3, 8, 9, 17}) {
+    for (const TensorShape& s : Shapes()) {
+      std::vector<Tensor> f, d, i;
+      for (int k = 0; k < n; ++k) {
+        f.push_back(Random<float>(s, -1, 1, k));
+        d.push_back(Random<double>(s, -1, 1, k));
+        i.push_back(Random<int64_t>(s, -1e12, 1e12, k));
+      }
+      Check("AddN", {f});
+      Check("AddN", {d}, {}, 1e-13);
+      Check("AddN", {i});
+    }
+  }
+  Check("AddN", {{Random<float>(TensorShape({2}), 0, 1),
+                  Random<float>(TensorShape({3}), 0, 1)}});
+}
+
+TEST_F(GpuKernelsTest, BiasAdd) {
+  for (const char* format : {"NHWC", "NCHW"}) {
+    const AttrList attrs = {{"data_format", MakeAttr(format)}};
+    for (const TensorShape& s :
+         {TensorShape({5, 3}), TensorShape({2, 3, 4, 5}), TensorShape({0, 3, 2}),
+          TensorShape({7, 3, 9})}) {
+      const int64_t c = std::string(format) == "NCHW" ? s.dim_size(1)
+                                                      : s.dim_size(s.dims() - 1);
+      Check("BiasAdd", {{Random<float>(s, -1, 1)},
+                        {Random<float>(TensorShape({c}), -1, 1)}}, attrs);
+      Check("BiasAdd", {{Random<double>(s, -1, 1)},
+                        {Random<double>(TensorShape({c}), -1, 1)}}, attrs);
+    }
+    // Wrong bias size.
+    Check("BiasAdd", {{Random<float>(TensorShape({2, 3, 4}), -1, 1)},
+                      {Random<float>(TensorShape({7}), -1, 1)}}, attrs);
+  }
+}
+
+TEST_F(GpuKernelsTest, MatMul) {
+  struct Case {
+    int64_t m, k, n;
+  };
+  for (const Case& c : {Case{1, 1, 1}, Case{7, 13, 5}, Case{64, 128, 96},
+                        Case{3, 0, 4}, Case{0, 5, 2}, Case{129, 257, 65}}) {
+    for (bool ta : {false, true}) {
+      for (bool tb : {false, true}) {
+        const TensorShape sa = ta ? TensorShape({c.k, c.m})
+                                  : TensorShape({c.m, c.k});
+        const TensorShape sb = tb ? TensorShape({c.n, c.k})
+                                  : TensorShape({c.k, c.n});
+        const AttrList attrs = {{"transpose_a", MakeAttr(ta)},
+                                {"transpose_b", MakeAttr(tb)}};
+        // Sums of up to 257 products: float rounding differs by order.
+        Check("MatMul", {{Random<float>(sa, -1, 1, 1)},
+                         {Random<float>(sb, -1, 1, 2)}}, attrs, 2e-5);
+        Check("MatMul", {{Random<double>(sa, -1, 1, 1)},
+                         {Random<double>(sb, -1, 1, 2)}}, attrs, 1e-12);
+      }
+    }
+  }
+  Check("MatMul", {{Random<float>(TensorShape({2, 3}), -1, 1)},
+                   {Random<float>(TensorShape({4, 2}), -1, 1)}});
+}
+
+TEST_F(GpuKernelsTest, BatchMatMulV2Broadcasting) {
+  const std::pair<TensorShape, TensorShape> cases[] = {
+      {TensorShape({3, 4, 5}), TensorShape({3, 5, 6})},     // same batch
+      {TensorShape({3, 4, 5}), TensorShape({5, 6})},        // y broadcast
+      {TensorShape({1, 4, 5}), TensorShape({2, 3, 5, 6})},  // x broadcast
+      {TensorShape({2, 1, 4, 5}), TensorShape({1, 3, 5, 6})},  // both ways
+      {TensorShape({0, 4, 5}), TensorShape({5, 6})},        // empty batch
+      {TensorShape({2, 4, 0}), TensorShape({2, 0, 6})},     // empty sum
+      {TensorShape({2, 4, 5}), TensorShape({3, 5, 6})},     // incompatible
+  };
+  for (const auto& [x, y] : cases) {
+    for (bool adj_x : {false, true}) {
+      for (bool adj_y : {false, true}) {
+        TensorShape sx = x, sy = y;
+        const int rx = x.dims(), ry = y.dims();
+        if (adj_x) {
+          sx.set_dim(rx - 1, x.dim_size(rx - 2));
+          sx.set_dim(rx - 2, x.dim_size(rx - 1));
+        }
+        if (adj_y) {
+          sy.set_dim(ry - 1, y.dim_size(ry - 2));
+          sy.set_dim(ry - 2, y.dim_size(ry - 1));
+        }
+        const AttrList attrs = {{"adj_x", MakeAttr(adj_x)},
+                                {"adj_y", MakeAttr(adj_y)}};
+        Check("BatchMatMulV2", {{Random<float>(sx, -1, 1, 1)},
+                                {Random<float>(sy, -1, 1, 2)}}, attrs, 1e-5);
+        Check("BatchMatMulV2", {{Random<double>(sx, -1, 1, 1)},
+                                {Random<double>(sy, -1, 1, 2)}}, attrs, 1e-12);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tessera
