@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/kernel_registry.h"
 #include "core/kernel_test_util.h"
+#include "core/op_registry.h"
 #include "gtest/gtest.h"
 #include "kernels/gpu_test_util.h"
 
@@ -365,6 +367,182 @@ TEST_F(GpuKernelsTest, BatchMatMulV2Broadcasting) {
       }
     }
   }
+}
+
+TEST_F(GpuKernelsTest, ReductionsOverAnyAxes) {
+  struct Case {
+    TensorShape shape;
+    std::vector<int32_t> axes;
+  };
+  const Case cases[] = {
+      {TensorShape({}), {}},
+      {TensorShape({4099}), {0}},
+      {TensorShape({3, 5, 17}), {1}},
+      {TensorShape({3, 5, 17}), {0, 2}},
+      {TensorShape({3, 5, 17}), {-1}},
+      {TensorShape({3, 5, 17}), {0, 1, 2}},
+      {TensorShape({2, 1, 7}), {1}},          // only a size-1 dim
+      {TensorShape({300, 40}), {0}},          // long strided groups
+      {TensorShape({2, 3, 4, 5, 6}), {0, 2, 4}},
+      {TensorShape({0, 3}), {0}},             // empty groups: identity
+      {TensorShape({3, 0}), {0}},             // no groups
+      {TensorShape({3, 5}), {2}},             // bad axis
+  };
+  const char* ops[] = {"Sum", "Mean", "Prod", "Max", "Min"};
+  for (const Case& c : cases) {
+    for (bool keep_dims : {false, true}) {
+      const AttrList attrs = {{"keep_dims", MakeAttr(keep_dims)}};
+      const Tensor axes = Tensor::FromVector<int32_t>(c.axes);
+      Tensor axes64(DT_INT64, axes.shape());
+      for (int64_t i = 0; i < axes.NumElements(); ++i) {
+        axes64.flat<int64_t>()[i] = c.axes[i];
+      }
+      for (const char* op : ops) {
+        // Prod stays near 1 so that long products neither vanish nor blow.
+        const bool prod = std::string(op) == "Prod";
+        Check(op, {{Random<float>(c.shape, prod ? 0.99 : -1, prod ? 1.01 : 1)},
+                   {axes}}, attrs, 1e-4);
+        Check(op, {{Random<double>(c.shape, -1, 1)}, {axes64}}, attrs, 1e-12);
+        Check(op, {{Random<int64_t>(c.shape, prod ? -2 : -100, prod ? 3 : 100)},
+                   {axes}}, attrs);
+      }
+    }
+  }
+}
+
+TEST_F(GpuKernelsTest, ArgMaxArgMin) {
+  for (const char* op : {"ArgMax", "ArgMin"}) {
+    for (const TensorShape& s :
+         {TensorShape({7}), TensorShape({3, 5, 17}), TensorShape({4099, 3})}) {
+      for (int dim = -s.dims(); dim < s.dims(); ++dim) {
+        for (DataType out : {DT_INT32, DT_INT64}) {
+          const AttrList attrs = {{"output_type", MakeAttr(out)}};
+          Check(op, {{Random<float>(s, -9, 9)}, {Tensor::Scalar<int32_t>(dim)}},
+                attrs);
+          // Few distinct values: ties go to the first index.
+          Check(op, {{Random<int64_t>(s, 0, 3)}, {Tensor::Scalar<int64_t>(dim)}},
+                attrs);
+        }
+      }
+    }
+    Check(op, {{Random<float>(TensorShape({3, 0}), 0, 1)},
+               {Tensor::Scalar<int32_t>(1)}});  // empty axis: error
+    Check(op, {{Random<double>(TensorShape({0, 4}), 0, 1)},
+               {Tensor::Scalar<int32_t>(1)}});  // empty output
+  }
+}
+
+TEST_F(GpuKernelsTest, BiasAddGrad) {
+  for (const char* format : {"NHWC", "NCHW"}) {
+    const AttrList attrs = {{"data_format", MakeAttr(format)}};
+    for (const TensorShape& s :
+         {TensorShape({5, 3}), TensorShape({2, 3, 4, 5}), TensorShape({0, 3, 2}),
+          TensorShape({512, 3, 9}), TensorShape({4})}) {
+      Check("BiasAddGrad", {{Random<float>(s, -1, 1)}}, attrs, 1e-4);
+      Check("BiasAddGrad", {{Random<double>(s, -1, 1)}}, attrs, 1e-12);
+    }
+  }
+}
+
+TEST_F(GpuKernelsTest, SoftmaxFamily) {
+  for (const TensorShape& s :
+       {TensorShape({10}), TensorShape({3, 1}), TensorShape({7, 1000}),
+        TensorShape({2, 3, 300}), TensorShape({4, 0}), TensorShape({0, 5})}) {
+    for (const char* op : {"Softmax", "LogSoftmax"}) {
+      Check(op, {{Random<float>(s, -20, 20)}}, {}, 1e-5);
+      Check(op, {{Random<double>(s, -20, 20)}}, {}, 1e-12);
+    }
+  }
+  for (const TensorShape& s :
+       {TensorShape({1, 1}), TensorShape({8, 10}), TensorShape({3, 1001}),
+        TensorShape({0, 4})}) {
+    // Labels: a probability distribution per row.
+    Tensor labels = Random<float>(s, 0, 1, 5);
+    for (int64_t r = 0; r < s.dim_size(0); ++r) {
+      float total = 0;
+      for (int64_t j = 0; j < s.dim_size(1); ++j) {
+        total += labels.flat<float>()[r * s.dim_size(1) + j];
+      }
+      for (int64_t j = 0; j < s.dim_size(1); ++j) {
+        labels.flat<float>()[r * s.dim_size(1) + j] /= total;
+      }
+    }
+    Check("SoftmaxCrossEntropyWithLogits",
+          {{Random<float>(s, -10, 10)}, {labels}}, {}, 2e-5);
+    Tensor ids32(DT_INT32, TensorShape({s.dim_size(0)}));
+    Tensor ids64(DT_INT64, TensorShape({s.dim_size(0)}));
+    for (int64_t r = 0; r < s.dim_size(0); ++r) {
+      ids32.flat<int32_t>()[r] = static_cast<int32_t>((r * 7) % s.dim_size(1));
+      ids64.flat<int64_t>()[r] = (r * 5) % s.dim_size(1);
+    }
+    Check("SparseSoftmaxCrossEntropyWithLogits",
+          {{Random<float>(s, -10, 10)}, {ids32}}, {}, 2e-5);
+    Check("SparseSoftmaxCrossEntropyWithLogits",
+          {{Random<double>(s, -10, 10)}, {ids64}}, {}, 1e-12);
+  }
+}
+
+TEST_F(GpuKernelsTest, SparseXentOutOfRangeLabelGivesNan) {
+  // The CPU kernel fails; the GPU kernel cannot read labels without a
+  // sync and marks the row instead, as TensorFlow's GPU kernel does.
+  const Tensor logits = Random<float>(TensorShape({2, 3}), -1, 1);
+  const Tensor ids = Tensor::FromVector<int32_t>({1, 7});
+  auto got = RunKernel(gpu_, "SparseSoftmaxCrossEntropyWithLogits", {},
+                       {{logits}, {ids}});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_FALSE(std::isnan((*got)[0].flat<float>()[0]));
+  EXPECT_TRUE(std::isnan((*got)[0].flat<float>()[1]));
+  for (int j = 0; j < 3; ++j) {
+    EXPECT_FALSE(std::isnan((*got)[1].flat<float>()[j]));
+    EXPECT_TRUE(std::isnan((*got)[1].flat<float>()[3 + j]));
+  }
+}
+
+// Runs without a GPU: the GPU registrations exist with the CPU kernels'
+// op names and type attrs, and declare the host-memory args the executor
+// must honour.
+const KernelDef* FindGpuKernel(const std::string& op,
+                               const std::vector<std::pair<std::string,
+                                                           DataType>>& types) {
+  NodeDef def;
+  def.set_name("n");
+  def.set_op(op);
+  for (const auto& [attr, dt] : types) (*def.mutable_attr())[attr] = MakeAttr(dt);
+  auto reg = OpRegistry::Global()->LookUp(op);
+  EXPECT_TRUE(reg.ok()) << reg.status();
+  if (!reg.ok()) return nullptr;
+  AddDefaultAttrs((*reg)->op_def, &def);
+  auto k = KernelRegistry::Global()->Find(kDeviceGpu, def);
+  EXPECT_TRUE(k.ok()) << op << ": " << k.status();
+  return k.ok() ? *k : nullptr;
+}
+
+TEST(GpuKernelRegistrationTest, OpsAndTypesMatchTheCpuKernels) {
+  for (const char* op :
+       {"Neg", "Exp", "Tanh", "Sigmoid", "Relu", "ReluGrad", "Softplus",
+        "AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Pow", "Less", "AddN",
+        "BiasAdd", "BiasAddGrad", "MatMul", "BatchMatMulV2", "Softmax",
+        "LogSoftmax", "SoftmaxCrossEntropyWithLogits", "Sum", "Mean", "Max",
+        "ArgMax"}) {
+    EXPECT_NE(FindGpuKernel(op, {{"T", DT_FLOAT}}), nullptr) << op;
+    EXPECT_NE(FindGpuKernel(op, {{"T", DT_DOUBLE}}), nullptr) << op;
+  }
+  EXPECT_NE(FindGpuKernel("Cast", {{"SrcT", DT_INT32}, {"DstT", DT_FLOAT}}),
+            nullptr);
+  EXPECT_NE(FindGpuKernel("SparseSoftmaxCrossEntropyWithLogits",
+                          {{"T", DT_FLOAT}, {"Tlabels", DT_INT64}}),
+            nullptr);
+  EXPECT_NE(FindGpuKernel("Select", {{"T", DT_INT32}}), nullptr);
+}
+
+TEST(GpuKernelRegistrationTest, AxesAreHostMemory) {
+  const KernelDef* sum = FindGpuKernel("Sum", {{"T", DT_FLOAT}});
+  ASSERT_NE(sum, nullptr);
+  EXPECT_EQ(sum->host_memory_args,
+            std::vector<std::string>{"reduction_indices"});
+  const KernelDef* arg = FindGpuKernel("ArgMin", {{"T", DT_INT64}});
+  ASSERT_NE(arg, nullptr);
+  EXPECT_EQ(arg->host_memory_args, std::vector<std::string>{"dimension"});
 }
 
 }  // namespace
