@@ -163,7 +163,8 @@ absl::StatusOr<std::set<int>> HostIndices(
 
 absl::StatusOr<std::vector<Tensor>> RunKernel(
     Device* device, const std::string& op, const AttrValueMap& attrs,
-    const std::vector<std::vector<Tensor>>& args) {
+    const std::vector<std::vector<Tensor>>& args,
+    ResourceMgr* resource_manager) {
   ASSIGN_OR_RETURN(const OpRegistration* reg, OpRegistry::Global()->LookUp(op));
   NodeDef def;
   def.set_name(absl::StrCat("test_", op));
@@ -175,6 +176,7 @@ absl::StatusOr<std::vector<Tensor>> RunKernel(
     for (const Tensor& t : arg) arg_types.back().push_back(t.dtype());
   }
   RETURN_IF_ERROR(InferAttrsFromInputs(reg->op_def, arg_types, &def));
+  AddDefaultAttrs(reg->op_def, &def);
   RETURN_IF_ERROR(ValidateAttrs(reg->op_def, def));
   ASSIGN_OR_RETURN(const KernelDef* kdef,
                    KernelRegistry::Global()->Find(device->device_type(), def));
@@ -210,6 +212,7 @@ absl::StatusOr<std::vector<Tensor>> RunKernel(
   params.op_kernel = kernel.get();
   params.inputs = ptrs.data();
   params.num_inputs = static_cast<int>(ptrs.size());
+  params.resource_manager = resource_manager;
   std::vector<Tensor> outputs(kernel->num_outputs());
   OpKernelContext ctx(&params, outputs.data());
   kernel->Compute(&ctx);

@@ -14,6 +14,7 @@
 #include "core/attr_value.h"
 #include "core/device.h"
 #include "core/gpu/gpu_context.h"
+#include "core/resource_mgr.h"
 #include "core/tensor.h"
 
 namespace tessera {
@@ -45,10 +46,12 @@ class TestGpuDevice : public Device {
 
 // Runs `op` with `attrs` on `device`. `args[i]` holds the host tensors of
 // input arg i (one, or several for a list arg); type attrs are inferred.
-// Returns the outputs in host memory, after the device finished.
+// Returns the outputs in host memory, after the device finished. Stateful
+// ops (variables) find their state in `resource_manager`.
 absl::StatusOr<std::vector<Tensor>> RunKernel(
     Device* device, const std::string& op, const AttrValueMap& attrs,
-    const std::vector<std::vector<Tensor>>& args);
+    const std::vector<std::vector<Tensor>>& args,
+    ResourceMgr* resource_manager = nullptr);
 
 }  // namespace tessera
 
