@@ -57,7 +57,52 @@ __global__ void TransposeKernel(const W* in, W* out, int64_t n,
   }
 }
 
+template <typename T>
+__global__ void PadImageKernel(const T* in, T* out, PadDims d, int64_t n) {
+  const int64_t ph = d.h + d.top + d.bottom, pw = d.w + d.left + d.right;
+  TS_GRID_LOOP(i, n) {
+    const int64_t c = i % d.c;
+    const int64_t x = (i / d.c) % pw - d.left;
+    const int64_t y = (i / (d.c * pw)) % ph - d.top;
+    const int64_t b = i / (d.c * pw * ph);
+    out[i] = (y >= 0 && y < d.h && x >= 0 && x < d.w)
+                 ? in[((b * d.h + y) * d.w + x) * d.c + c]
+                 : T(0);
+  }
+}
+
+template <typename T>
+__global__ void CropImageKernel(const T* in, T* out, PadDims d, int64_t n) {
+  const int64_t ph = d.h + d.top + d.bottom, pw = d.w + d.left + d.right;
+  TS_GRID_LOOP(i, n) {
+    const int64_t c = i % d.c;
+    const int64_t x = (i / d.c) % d.w + d.left;
+    const int64_t y = (i / (d.c * d.w)) % d.h + d.top;
+    const int64_t b = i / (d.c * d.w * d.h);
+    out[i] = in[((b * ph + y) * pw + x) * d.c + c];
+  }
+}
+
 }  // namespace
+
+template <typename T>
+cudaError_t LaunchPadImage(const T* in, T* out, const PadDims& d,
+                           cudaStream_t stream) {
+  const int64_t n =
+      d.n * (d.h + d.top + d.bottom) * (d.w + d.left + d.right) * d.c;
+  if (n == 0) return cudaSuccess;
+  PadImageKernel<T><<<NumBlocks(n), kThreads, 0, stream>>>(in, out, d, n);
+  return cudaGetLastError();
+}
+
+template <typename T>
+cudaError_t LaunchCropImage(const T* in, T* out, const PadDims& d,
+                            cudaStream_t stream) {
+  const int64_t n = d.n * d.h * d.w * d.c;
+  if (n == 0) return cudaSuccess;
+  CropImageKernel<T><<<NumBlocks(n), kThreads, 0, stream>>>(in, out, d, n);
+  return cudaGetLastError();
+}
 
 template <typename W>
 cudaError_t LaunchFillFromDevice(const W* value, W* out, int64_t n,
@@ -116,6 +161,14 @@ TS_WORD_INSTANTIATIONS(uint8_t);
 TS_WORD_INSTANTIATIONS(uint16_t);
 TS_WORD_INSTANTIATIONS(uint32_t);
 TS_WORD_INSTANTIATIONS(uint64_t);
+
+#define TS_IMAGE_INSTANTIATIONS(T)                                            \
+  template cudaError_t LaunchPadImage<T>(const T*, T*, const PadDims&,        \
+                                         cudaStream_t);                       \
+  template cudaError_t LaunchCropImage<T>(const T*, T*, const PadDims&,       \
+                                          cudaStream_t)
+TS_IMAGE_INSTANTIATIONS(float);
+TS_IMAGE_INSTANTIATIONS(double);
 
 }  // namespace gpu
 }  // namespace tessera

@@ -45,6 +45,22 @@ template <typename W>
 cudaError_t LaunchTranspose(const W* in, W* out, int64_t n,
                             const TransposeDims& dims, cudaStream_t stream);
 
+// Zero padding / cropping of NHWC images in H and W, for convolutions whose
+// padding cuDNN cannot express (it pads both sides equally). Pad: `out`
+// [n, h + top + bottom, w + left + right, c] holds `in` at offset (top,
+// left), zero around it. Crop: the inverse selection, out [n, h, w, c] from
+// `in` [n, h + ..., w + ..., c] at (top, left). T: float, double.
+struct PadDims {
+  int64_t n = 0, h = 0, w = 0, c = 0;  // the unpadded image
+  int64_t top = 0, bottom = 0, left = 0, right = 0;
+};
+template <typename T>
+cudaError_t LaunchPadImage(const T* in, T* out, const PadDims& d,
+                           cudaStream_t stream);
+template <typename T>
+cudaError_t LaunchCropImage(const T* in, T* out, const PadDims& d,
+                            cudaStream_t stream);
+
 }  // namespace gpu
 }  // namespace tessera
 

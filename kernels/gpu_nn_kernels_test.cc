@@ -1,0 +1,109 @@
+// GPU-vs-CPU tests of the cuDNN convolution kernels (conv_ops_gpu.cc):
+// Conv2D and both gradients over SAME / VALID / EXPLICIT padding (odd
+// totals included, which cuDNN cannot pad itself), strides, dilations and
+// empty shapes. Skipped when no GPU is present; the registration test at
+// the end runs everywhere.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "kernels/gpu_vs_cpu_test.h"
+
+namespace tessera {
+namespace {
+
+struct ConvCase {
+  TensorShape input, filter;
+  std::vector<int32_t> strides, dilations;
+  const char* padding;
+  std::vector<int32_t> explicit_paddings = {};
+};
+
+std::vector<int32_t> Sizes(const TensorShape& s) {
+  std::vector<int32_t> v;
+  for (int64_t d : s.dim_sizes()) v.push_back(static_cast<int32_t>(d));
+  return v;
+}
+
+TEST_F(GpuKernelsTest, Conv2DAndGradients) {
+  const std::vector<int32_t> one = {1, 1, 1, 1}, two = {1, 2, 2, 1};
+  const std::vector<ConvCase> cases = {
+      {TensorShape({2, 9, 9, 3}), TensorShape({3, 3, 3, 8}), one, one, "SAME"},
+      {TensorShape({2, 8, 8, 4}), TensorShape({3, 3, 4, 5}), two, one, "SAME"},
+      {TensorShape({1, 10, 7, 2}), TensorShape({2, 2, 2, 3}), one, one,
+       "SAME"},  // odd total padding: 1 extra row/col after
+      {TensorShape({3, 11, 13, 5}), TensorShape({5, 3, 5, 7}), two, one,
+       "VALID"},
+      {TensorShape({1, 12, 12, 3}), TensorShape({3, 3, 3, 4}), one,
+       {1, 2, 2, 1}, "SAME"},
+      {TensorShape({2, 7, 9, 16}), TensorShape({1, 1, 16, 32}), one, one,
+       "VALID"},
+      {TensorShape({1, 6, 6, 2}), TensorShape({3, 3, 2, 2}), one, one,
+       "EXPLICIT", {0, 0, 2, 0, 1, 3, 0, 0}},
+      {TensorShape({0, 5, 5, 2}), TensorShape({3, 3, 2, 4}), one, one,
+       "SAME"},  // empty batch
+      {TensorShape({2, 5, 5, 2}), TensorShape({3, 3, 2, 0}), one, one,
+       "SAME"},  // no output channels
+      {TensorShape({1, 2, 2, 1}), TensorShape({3, 3, 1, 1}), one, one,
+       "VALID"},  // window larger than the input: error on both
+  };
+  for (const ConvCase& c : cases) {
+    AttrList attrs = {{"strides", MakeAttr(c.strides)},
+                      {"dilations", MakeAttr(c.dilations)},
+                      {"padding", MakeAttr(c.padding)},
+                      {"data_format", MakeAttr("NHWC")}};
+    if (!c.explicit_paddings.empty()) {
+      attrs.push_back({"explicit_paddings", MakeAttr(c.explicit_paddings)});
+    }
+    const Tensor x = Random<float>(c.input, -1, 1, 1);
+    const Tensor w = Random<float>(c.filter, -1, 1, 2);
+    Check("Conv2D", {{x}, {w}}, attrs, 1e-4);
+    // The output shape, from the CPU kernel, sizes out_backprop.
+    AttrValueMap attr_map;
+    for (const auto& [k, v] : attrs) attr_map[k] = v;
+    auto y = RunKernel(TestCpuDevice(), "Conv2D", attr_map, {{x}, {w}});
+    if (!y.ok()) continue;
+    const Tensor dy = Random<float>((*y)[0].shape(), -1, 1, 3);
+    Check("Conv2DBackpropInput",
+          {{Tensor::FromVector<int32_t>(Sizes(c.input))}, {w}, {dy}}, attrs,
+          1e-4);
+    Check("Conv2DBackpropFilter",
+          {{x}, {Tensor::FromVector<int32_t>(Sizes(c.filter))}, {dy}}, attrs,
+          1e-3);
+  }
+}
+
+TEST_F(GpuKernelsTest, Conv2DShapeErrorsMatchTheCpu) {
+  const AttrList attrs = {
+      {"strides", MakeAttr(std::vector<int32_t>{1, 1, 1, 1})},
+      {"padding", MakeAttr("SAME")}};
+  // Depth mismatch, and a 3-D input.
+  Check("Conv2D", {{Random<float>(TensorShape({1, 4, 4, 3}), 0, 1)},
+                   {Random<float>(TensorShape({2, 2, 2, 1}), 0, 1)}},
+        attrs);
+  Check("Conv2D", {{Random<float>(TensorShape({4, 4, 3}), 0, 1)},
+                   {Random<float>(TensorShape({2, 2, 3, 1}), 0, 1)}},
+        attrs);
+  // out_backprop of the wrong shape.
+  Check("Conv2DBackpropInput",
+        {{Tensor::FromVector<int32_t>({1, 4, 4, 3})},
+         {Random<float>(TensorShape({2, 2, 3, 2}), 0, 1)},
+         {Random<float>(TensorShape({1, 3, 4, 2}), 0, 1)}},
+        attrs);
+}
+
+TEST(GpuKernelRegistrationTest, ConvolutionsOnCudnn) {
+  const KernelDef* fwd = FindGpuKernel("Conv2D", {{"T", DT_FLOAT}});
+  ASSERT_NE(fwd, nullptr);
+  EXPECT_TRUE(fwd->host_memory_args.empty());
+  const KernelDef* in = FindGpuKernel("Conv2DBackpropInput", {{"T", DT_FLOAT}});
+  ASSERT_NE(in, nullptr);
+  EXPECT_EQ(in->host_memory_args, std::vector<std::string>{"input_sizes"});
+  const KernelDef* f = FindGpuKernel("Conv2DBackpropFilter", {{"T", DT_FLOAT}});
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->host_memory_args, std::vector<std::string>{"filter_sizes"});
+}
+
+}  // namespace
+}  // namespace tessera
