@@ -1,8 +1,9 @@
 // GPU-vs-CPU tests of the cuDNN convolution kernels (conv_ops_gpu.cc):
 // Conv2D and both gradients over SAME / VALID / EXPLICIT padding (odd
 // totals included, which cuDNN cannot pad itself), strides, dilations and
-// empty shapes. Skipped when no GPU is present; the registration test at
+// empty shapes; and of the pooling kernels (pooling_ops_gpu.cc). Skipped when no GPU is present; the registration test at
 // the end runs everywhere.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -93,6 +94,53 @@ TEST_F(GpuKernelsTest, Conv2DShapeErrorsMatchTheCpu) {
         attrs);
 }
 
+template <typename T>
+void CheckPooling(const TensorShape& in, const std::vector<int32_t>& ksize,
+                  const std::vector<int32_t>& strides, const char* padding,
+                  double tol) {
+  const AttrList attrs = {{"ksize", MakeAttr(ksize)},
+                          {"strides", MakeAttr(strides)},
+                          {"padding", MakeAttr(padding)},
+                          {"data_format", MakeAttr("NHWC")}};
+  AttrValueMap attr_map;
+  for (const auto& [k, v] : attrs) attr_map[k] = v;
+  const Tensor x = Random<T>(in, -4, 4, 1);
+  // Few distinct values: ties go to the first maximum on both devices.
+  Tensor ties = Random<T>(in, 0, 3, 2);
+  for (T& v : ties.flat<T>()) v = std::floor(v);
+  for (const Tensor& input : {x, ties}) {
+    SCOPED_TRACE(absl::StrCat(in.DebugString(), " ", padding));
+    GpuKernelsTest::Check("MaxPool", {{input}}, attrs, tol);
+    GpuKernelsTest::Check("AvgPool", {{input}}, attrs, tol);
+    auto y = RunKernel(TestCpuDevice(), "MaxPool", attr_map, {{input}});
+    if (!y.ok()) continue;
+    const Tensor dy = Random<T>((*y)[0].shape(), -1, 1, 3);
+    GpuKernelsTest::Check("MaxPoolGrad", {{input}, {(*y)[0]}, {dy}}, attrs,
+                          tol);
+    GpuKernelsTest::Check("AvgPoolGrad",
+                          {{Tensor::FromVector<int32_t>(Sizes(in))}, {dy}},
+                          attrs, tol);
+  }
+}
+
+TEST_F(GpuKernelsTest, PoolingAndGradients) {
+  const std::vector<int32_t> k2 = {1, 2, 2, 1}, k3 = {1, 3, 3, 1},
+                             s1 = {1, 1, 1, 1}, s2 = {1, 2, 2, 1};
+  for (const char* padding : {"SAME", "VALID"}) {
+    for (const TensorShape& s :
+         {TensorShape({2, 8, 8, 3}), TensorShape({1, 7, 9, 5}),
+          TensorShape({3, 5, 4, 17}), TensorShape({0, 4, 4, 2}),
+          TensorShape({1, 1, 1, 1})}) {
+      CheckPooling<float>(s, k2, s2, padding, 1e-5);
+      CheckPooling<float>(s, k3, s2, padding, 1e-5);  // overlapping
+      CheckPooling<float>(s, k3, s1, padding, 1e-5);
+      CheckPooling<double>(s, k3, s2, padding, 1e-12);
+    }
+  }
+  // Window larger than the input with VALID padding: errors on both.
+  CheckPooling<float>(TensorShape({1, 2, 2, 1}), k3, s1, "VALID", 0);
+}
+
 TEST(GpuKernelRegistrationTest, ConvolutionsOnCudnn) {
   const KernelDef* fwd = FindGpuKernel("Conv2D", {{"T", DT_FLOAT}});
   ASSERT_NE(fwd, nullptr);
@@ -103,6 +151,20 @@ TEST(GpuKernelRegistrationTest, ConvolutionsOnCudnn) {
   const KernelDef* f = FindGpuKernel("Conv2DBackpropFilter", {{"T", DT_FLOAT}});
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->host_memory_args, std::vector<std::string>{"filter_sizes"});
+}
+
+TEST(GpuKernelRegistrationTest, Pooling) {
+  for (const char* op : {"MaxPool", "AvgPool", "MaxPoolGrad", "AvgPoolGrad"}) {
+    for (DataType dt : {DT_FLOAT, DT_DOUBLE}) {
+      const KernelDef* k = FindGpuKernel(op, {{"T", dt}});
+      ASSERT_NE(k, nullptr) << op;
+      EXPECT_EQ(k->host_memory_args,
+                std::string(op) == "AvgPoolGrad"
+                    ? std::vector<std::string>{"orig_input_shape"}
+                    : std::vector<std::string>{})
+          << op;
+    }
+  }
 }
 
 }  // namespace
