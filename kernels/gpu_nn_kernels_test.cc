@@ -1,7 +1,8 @@
 // GPU-vs-CPU tests of the cuDNN convolution kernels (conv_ops_gpu.cc):
 // Conv2D and both gradients over SAME / VALID / EXPLICIT padding (odd
 // totals included, which cuDNN cannot pad itself), strides, dilations and
-// empty shapes; and of the pooling kernels (pooling_ops_gpu.cc). Skipped when no GPU is present; the registration test at
+// empty shapes; of the pooling kernels (pooling_ops_gpu.cc); and of the
+// random kernels (random_ops_gpu.cc), which must reproduce the CPU stream. Skipped when no GPU is present; the registration test at
 // the end runs everywhere.
 #include <cmath>
 #include <cstdint>
@@ -139,6 +140,39 @@ TEST_F(GpuKernelsTest, PoolingAndGradients) {
   }
   // Window larger than the input with VALID padding: errors on both.
   CheckPooling<float>(TensorShape({1, 2, 2, 1}), k3, s1, "VALID", 0);
+}
+
+TEST_F(GpuKernelsTest, RandomOpsMatchTheCpuStream) {
+  // Same seeds, same values: the GPU kernels draw the CPU kernels' words.
+  for (const std::vector<int32_t>& dims : std::vector<std::vector<int32_t>>{
+           {}, {0}, {7}, {256}, {1000}, {3, 300}, {70001}}) {
+    const Tensor shape = Tensor::FromVector<int32_t>(dims);
+    for (const auto& [seed, seed2] :
+         std::vector<std::pair<int64_t, int64_t>>{{1, 0}, {0, 9}, {87, 87}}) {
+      for (DataType dt : {DT_FLOAT, DT_DOUBLE}) {
+        const AttrList attrs = {{"seed", MakeAttr(seed)},
+                                {"seed2", MakeAttr(seed2)},
+                                {"dtype", MakeAttr(dt)}};
+        Check("RandomUniform", {{shape}}, attrs, 0);
+        // Normals go through log/cos, whose last ulp differs by device.
+        const double tol = dt == DT_FLOAT ? 1e-6 : 1e-13;
+        Check("RandomStandardNormal", {{shape}}, attrs, tol);
+        Check("TruncatedNormal", {{shape}}, attrs, tol);
+      }
+    }
+  }
+  Check("RandomUniform", {{Tensor::FromVector<int32_t>({2, -3})}},
+        {{"seed", MakeAttr(int64_t{1})}, {"dtype", MakeAttr(DT_FLOAT)}});
+}
+
+TEST(GpuKernelRegistrationTest, RandomShapeIsHostMemory) {
+  for (const char* op :
+       {"RandomUniform", "RandomStandardNormal", "TruncatedNormal"}) {
+    const KernelDef* k =
+        FindGpuKernel(op, {{"dtype", DT_FLOAT}, {"T", DT_INT32}});
+    ASSERT_NE(k, nullptr) << op;
+    EXPECT_EQ(k->host_memory_args, std::vector<std::string>{"shape"}) << op;
+  }
 }
 
 TEST(GpuKernelRegistrationTest, ConvolutionsOnCudnn) {
