@@ -5,7 +5,9 @@
 // sides is applied by padding the input (or cropping the input gradient)
 // explicitly. The algorithm for each shape is chosen once with cuDNN's
 // heuristics (cudnnGet*_v7) and cached in the kernel.
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -90,6 +92,17 @@ absl::Status MakePlan(const std::string& op, const window::Attrs& attrs,
   }
   p->out_c = filter.dim_size(3);
   const window::Geometry& g = p->g;
+  // cuDNN's legacy descriptors take int dims and index with 32 bits.
+  const int64_t kMax = std::numeric_limits<int32_t>::max();
+  const int64_t padded = g.batch * (g.in_h + g.k_h * g.dil_h) *
+                         (g.in_w + g.k_w * g.dil_w) * g.depth;
+  if (padded > kMax || g.batch * g.out_h * g.out_w * p->out_c > kMax ||
+      filter.num_elements() > kMax) {
+    return absl::UnimplementedError(absl::StrCat(
+        op, ": the cuDNN kernel needs fewer than 2^31 elements per tensor, "
+        "got input ", input.DebugString(), " and filter ",
+        filter.DebugString()));
+  }
   SplitPadding(g.in_h, g.k_h, g.stride_h, g.dil_h, g.out_h, g.pad_top,
                &p->pad_h, &p->pad.top, &p->pad.bottom);
   SplitPadding(g.in_w, g.k_w, g.stride_w, g.dil_w, g.out_w, g.pad_left,
