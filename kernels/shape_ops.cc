@@ -1,6 +1,7 @@
 // CPU kernels for Reshape, ExpandDims, Squeeze (views sharing the input
-// buffer) and Shape, Size, Rank (metadata). None reads the element values,
-// so one registration covers every dtype.
+// buffer; the classes are in shape_ops.h, shared with the GPU
+// registrations) and Shape, Size, Rank (metadata). None reads the element
+// values, so one registration covers every dtype.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -10,11 +11,10 @@
 #include "absl/strings/str_join.h"
 #include "core/kernel_registry.h"
 #include "core/op_kernel.h"
+#include "kernels/shape_ops.h"
 
 namespace tessera {
-namespace {
 
-// Values of an int32/int64 tensor (the op defs allow only those).
 // Resolves Reshape's requested sizes (at most one -1) against `in`.
 absl::Status ResolveReshape(const TensorShape& in,
                             const std::vector<int64_t>& sizes,
@@ -68,81 +68,8 @@ absl::Status ResolveReshape(const TensorShape& in,
   return absl::OkStatus();
 }
 
-class ReshapeOp : public OpKernel {
- public:
-  explicit ReshapeOp(OpKernelConstruction* c) : OpKernel(c) {}
-  void Compute(OpKernelContext* ctx) override {
-    const Tensor& input = ctx->input(0);
-    const Tensor& sizes = ctx->input(1);
-    OP_REQUIRES(ctx, sizes.dims() == 1,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "shape must be a vector, got a tensor of shape ",
-                    sizes.shape().DebugString())));
-    TensorShape shape;
-    OP_REQUIRES_OK(ctx, ResolveReshape(input.shape(), IndexValues(sizes),
-                                       &shape));
-    ctx->set_output(0, *input.Reshaped(shape));
-  }
-};
+namespace {
 
-class ExpandDimsOp : public OpKernel {
- public:
-  explicit ExpandDimsOp(OpKernelConstruction* c) : OpKernel(c) {}
-  void Compute(OpKernelContext* ctx) override {
-    const Tensor& input = ctx->input(0);
-    const Tensor& dim_t = ctx->input(1);
-    OP_REQUIRES(ctx, dim_t.NumElements() == 1,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "'dim' must be a tensor with a single value, got shape ",
-                    dim_t.shape().DebugString())));
-    const int rank = input.dims();
-    int64_t dim = IndexValues(dim_t)[0];
-    OP_REQUIRES(ctx, dim >= -1 - rank && dim <= rank,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "Tried to expand dim index ", dim, " for tensor of shape ",
-                    input.shape().DebugString(), "; must be in [", -1 - rank,
-                    ", ", rank, "]")));
-    if (dim < 0) dim += rank + 1;
-    TensorShape shape = input.shape();
-    shape.InsertDim(static_cast<int>(dim), 1);
-    ctx->set_output(0, *input.Reshaped(shape));
-  }
-};
-
-class SqueezeOp : public OpKernel {
- public:
-  explicit SqueezeOp(OpKernelConstruction* c) : OpKernel(c) {
-    OP_REQUIRES_OK(c, c->GetAttr("squeeze_dims", &axes_));
-  }
-  void Compute(OpKernelContext* ctx) override {
-    const Tensor& input = ctx->input(0);
-    const int rank = input.dims();
-    std::vector<bool> drop(rank, false);
-    for (int64_t a : axes_) {
-      OP_REQUIRES(ctx, a >= -rank && a < rank,
-                  absl::InvalidArgumentError(absl::StrCat(
-                      "Tried to squeeze dim index ", a, " for tensor of shape ",
-                      input.shape().DebugString(), "; must be in [", -rank,
-                      ", ", rank, ")")));
-      const int d = static_cast<int>(a < 0 ? a + rank : a);
-      OP_REQUIRES(ctx, input.dim_size(d) == 1,
-                  absl::InvalidArgumentError(absl::StrCat(
-                      "Can not squeeze dim[", d,
-                      "], expected a dimension of 1, got ", input.dim_size(d),
-                      " (input shape ", input.shape().DebugString(), ")")));
-      drop[d] = true;
-    }
-    TensorShape shape;
-    for (int i = 0; i < rank; ++i) {
-      const bool squeeze = axes_.empty() ? input.dim_size(i) == 1 : drop[i];
-      if (!squeeze) shape.AddDim(input.dim_size(i));
-    }
-    ctx->set_output(0, *input.Reshaped(shape));
-  }
-
- private:
-  std::vector<int64_t> axes_;
-};
 
 // Writes `value` into output 0, a scalar or vector of the node's out_type
 // (int32 or int64), failing if int32 cannot hold it.

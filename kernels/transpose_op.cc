@@ -14,19 +14,13 @@
 #include "core/kernel_registry.h"
 #include "core/op_kernel.h"
 #include "kernels/kernel_util.h"
+#include "kernels/transpose_op.h"
 #include "core/threadpool.h"
 
 namespace tessera {
-namespace {
 
-// An equivalent, smaller transpose: input dims `dims`, output dim k is
-// input dim perm[k].
-struct Plan {
-  std::vector<int64_t> dims;
-  std::vector<int> perm;
-};
-
-Plan Simplify(const TensorShape& shape, const std::vector<int64_t>& perm) {
+TransposePlan SimplifyTranspose(const TensorShape& shape,
+                                const std::vector<int64_t>& perm) {
   // Drop size-1 dims, renumbering the rest.
   std::vector<int> renumber(shape.dims(), -1);
   std::vector<int64_t> dims;
@@ -53,7 +47,7 @@ Plan Simplify(const TensorShape& shape, const std::vector<int64_t>& perm) {
   std::sort(by_input.begin(), by_input.end(), [&](int a, int b) {
     return groups[a].first < groups[b].first;
   });
-  Plan plan;
+  TransposePlan plan;
   plan.dims.resize(groups.size());
   plan.perm.resize(groups.size());
   for (size_t pos = 0; pos < by_input.size(); ++pos) {
@@ -65,6 +59,9 @@ Plan Simplify(const TensorShape& shape, const std::vector<int64_t>& perm) {
   }
   return plan;
 }
+
+namespace {
+
 
 constexpr int64_t kTile = 32;
 
@@ -91,8 +88,8 @@ void TransposeTiles(const S* in, S* out, int64_t rows, int64_t cols,
 
 // General case: output rows [begin, end), each a strided gather.
 template <typename S>
-void TransposeRows(const S* in, S* out, const Plan& plan, int64_t begin,
-                   int64_t end) {
+void TransposeRows(const S* in, S* out, const TransposePlan& plan,
+                   int64_t begin, int64_t end) {
   const int rank = static_cast<int>(plan.dims.size());
   std::vector<int64_t> in_stride(rank, 1), od(rank), os(rank);
   for (int i = rank - 2; i >= 0; --i) {
@@ -128,8 +125,8 @@ void TransposeRows(const S* in, S* out, const Plan& plan, int64_t begin,
 }
 
 template <typename S>
-void RunTranspose(OpKernelContext* ctx, const Tensor& in, const Plan& plan,
-                  Tensor* out) {
+void RunTranspose(OpKernelContext* ctx, const Tensor& in,
+                  const TransposePlan& plan, Tensor* out) {
   const S* src = in.data<S>();
   S* dst = out->data<S>();
   const std::vector<int>& p = plan.perm;
@@ -151,7 +148,8 @@ void RunTranspose(OpKernelContext* ctx, const Tensor& in, const Plan& plan,
               });
 }
 
-// Checks that `perm` is a permutation of [0, rank).
+}  // namespace
+
 absl::Status CheckPermutation(const std::vector<int64_t>& perm, int rank) {
   if (static_cast<int>(perm.size()) != rank) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -176,6 +174,8 @@ absl::Status CheckPermutation(const std::vector<int64_t>& perm, int rank) {
   return absl::OkStatus();
 }
 
+namespace {
+
 class TransposeOp : public OpKernel {
  public:
   explicit TransposeOp(OpKernelConstruction* c) : OpKernel(c) {}
@@ -190,7 +190,7 @@ class TransposeOp : public OpKernel {
     OP_REQUIRES_OK(ctx, CheckPermutation(perm, input.dims()));
     TensorShape shape;
     for (int64_t d : perm) shape.AddDim(input.dim_size(static_cast<int>(d)));
-    const Plan plan = Simplify(input.shape(), perm);
+    const TransposePlan plan = SimplifyTranspose(input.shape(), perm);
     if (std::is_sorted(plan.perm.begin(), plan.perm.end())) {
       ctx->set_output(0, *input.Reshaped(shape));  // same element order
       return;
