@@ -8,22 +8,11 @@
 #include <type_traits>
 
 #include "kernels/cwise_ops_gpu.h"
+#include "kernels/gpu_launch.cu.h"
 
 namespace tessera {
 namespace gpu {
 namespace {
-
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 1 << 20;
-
-int64_t NumBlocks(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return b < kMaxBlocks ? b : kMaxBlocks;
-}
-
-#define TS_GRID_LOOP(i, n)                                             \
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
-       i += int64_t{blockDim.x} * gridDim.x)
 
 // ---- Precision-matched math (float calls the f-suffixed functions).
 __device__ inline float Exp(float x) { return expf(x); }

@@ -4,22 +4,11 @@
 #include <cstdint>
 
 #include "kernels/pooling_ops_gpu.h"
+#include "kernels/gpu_launch.cu.h"
 
 namespace tessera {
 namespace gpu {
 namespace {
-
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 1 << 20;
-
-int64_t NumBlocks(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return b < kMaxBlocks ? b : kMaxBlocks;
-}
-
-#define TS_GRID_LOOP(i, n)                                                  \
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
-       i += int64_t{blockDim.x} * gridDim.x)
 
 // The valid pixels [h0, h1) x [w0, w1) of output element i's window, and
 // its image / channel.

@@ -6,19 +6,13 @@
 #include <type_traits>
 
 #include "kernels/reduction_ops_gpu.h"
+#include "kernels/gpu_launch.cu.h"
 
 namespace tessera {
 namespace gpu {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 1 << 20;
 constexpr int64_t kSmallGroup = 32;
-
-int64_t Blocks(int64_t units, int64_t per_block) {
-  const int64_t b = (units + per_block - 1) / per_block;
-  return b < kMaxBlocks ? b : kMaxBlocks;
-}
 
 __device__ inline float Exp(float x) { return expf(x); }
 __device__ inline double Exp(double x) { return exp(x); }
@@ -137,11 +131,11 @@ template <typename T, Reducer R>
 cudaError_t Reduce(const T* in, T* out, const ReduceLayout& l,
                    cudaStream_t s) {
   if (l.num_red > kSmallGroup) {
-    ReduceBlockKernel<T, R><<<Blocks(l.num_out, 1), kThreads, 0, s>>>(in, out,
-                                                                       l);
+    ReduceBlockKernel<T, R>
+        <<<NumBlocks(l.num_out, 1), kThreads, 0, s>>>(in, out, l);
   } else {
     ReduceThreadKernel<T, R>
-        <<<Blocks(l.num_out, kThreads), kThreads, 0, s>>>(in, out, l);
+        <<<NumBlocks(l.num_out, kThreads), kThreads, 0, s>>>(in, out, l);
   }
   return cudaGetLastError();
 }
@@ -261,7 +255,7 @@ cudaError_t LaunchArgReduce(bool max, const T* in, Idx* out, int64_t outer,
                             int64_t n, int64_t inner, cudaStream_t stream) {
   const int64_t total = outer * inner;
   if (total == 0) return cudaSuccess;
-  ArgKernel<T, Idx><<<Blocks(total, kThreads), kThreads, 0, stream>>>(
+  ArgKernel<T, Idx><<<NumBlocks(total, kThreads), kThreads, 0, stream>>>(
       max, in, out, outer, n, inner);
   return cudaGetLastError();
 }
@@ -270,7 +264,7 @@ template <typename T>
 cudaError_t LaunchSoftmax(bool log, const T* logits, T* out, int64_t rows,
                           int64_t cols, cudaStream_t stream) {
   if (rows == 0 || cols == 0) return cudaSuccess;
-  SoftmaxKernel<T><<<Blocks(rows, 1), kThreads, 0, stream>>>(log, logits, out,
+  SoftmaxKernel<T><<<NumBlocks(rows, 1), kThreads, 0, stream>>>(log, logits, out,
                                                              rows, cols);
   return cudaGetLastError();
 }
@@ -280,7 +274,7 @@ cudaError_t LaunchSoftmaxXent(const T* logits, const T* labels, T* loss,
                               T* backprop, int64_t rows, int64_t cols,
                               cudaStream_t stream) {
   if (rows == 0) return cudaSuccess;
-  XentKernel<T><<<Blocks(rows, 1), kThreads, 0, stream>>>(
+  XentKernel<T><<<NumBlocks(rows, 1), kThreads, 0, stream>>>(
       logits, labels, loss, backprop, rows, cols);
   return cudaGetLastError();
 }
@@ -290,7 +284,7 @@ cudaError_t LaunchSparseSoftmaxXent(const T* logits, const Idx* labels,
                                     T* loss, T* backprop, int64_t rows,
                                     int64_t cols, cudaStream_t stream) {
   if (rows == 0) return cudaSuccess;
-  SparseXentKernel<T, Idx><<<Blocks(rows, 1), kThreads, 0, stream>>>(
+  SparseXentKernel<T, Idx><<<NumBlocks(rows, 1), kThreads, 0, stream>>>(
       logits, labels, loss, backprop, rows, cols);
   return cudaGetLastError();
 }

@@ -3,22 +3,11 @@
 #include <cstdint>
 
 #include "kernels/training_ops_gpu.h"
+#include "kernels/gpu_launch.cu.h"
 
 namespace tessera {
 namespace gpu {
 namespace {
-
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 1 << 20;
-
-int64_t NumBlocks(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return b < kMaxBlocks ? b : kMaxBlocks;
-}
-
-#define TS_GRID_LOOP(i, n)                                                  \
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
-       i += int64_t{blockDim.x} * gridDim.x)
 
 __device__ inline float Sqrt(float x) { return sqrtf(x); }
 __device__ inline double Sqrt(double x) { return sqrt(x); }
