@@ -285,27 +285,7 @@ void BackpropFilter(OpKernelContext* ctx, const Conv& cv, const T* in,
 absl::Status MakeConv(const std::string& op, const window::Attrs& attrs,
                       const TensorShape& input, const TensorShape& filter,
                       Conv* cv) {
-  if (filter.dims() != 4) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        op, ": filter must be 4-D [height, width, in_channels, "
-        "out_channels], got shape ", filter.DebugString()));
-  }
-  RETURN_IF_ERROR(attrs.Compute(op, input, filter.dim_size(0),
-                                filter.dim_size(1), &cv->g));
-  if (input.dim_size(3) != filter.dim_size(2)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        op, ": input depth ", input.dim_size(3),
-        " does not match the filter's in_channels ", filter.dim_size(2),
-        " (input shape ", input.DebugString(), ", filter shape ",
-        filter.DebugString(), ")"));
-  }
-  if (filter.dim_size(0) == 0 || filter.dim_size(1) == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        op, ": filter height and width must be positive, got filter shape ",
-        filter.DebugString()));
-  }
-  cv->out_c = filter.dim_size(3);
-  return absl::OkStatus();
+  return window::ConvGeometry(op, attrs, input, filter, &cv->g, &cv->out_c);
 }
 
 TensorShape OutputShape(const Conv& cv) {

@@ -71,26 +71,8 @@ void SplitPadding(int64_t in, int64_t k, int64_t stride, int64_t dil,
 absl::Status MakePlan(const std::string& op, const window::Attrs& attrs,
                       const TensorShape& input, const TensorShape& filter,
                       ConvPlan* p) {
-  if (filter.dims() != 4) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        op, ": filter must be 4-D [height, width, in_channels, "
-        "out_channels], got shape ", filter.DebugString()));
-  }
-  RETURN_IF_ERROR(attrs.Compute(op, input, filter.dim_size(0),
-                                filter.dim_size(1), &p->g));
-  if (input.dim_size(3) != filter.dim_size(2)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        op, ": input depth ", input.dim_size(3),
-        " does not match the filter's in_channels ", filter.dim_size(2),
-        " (input shape ", input.DebugString(), ", filter shape ",
-        filter.DebugString(), ")"));
-  }
-  if (filter.dim_size(0) == 0 || filter.dim_size(1) == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        op, ": filter height and width must be positive, got filter shape ",
-        filter.DebugString()));
-  }
-  p->out_c = filter.dim_size(3);
+  RETURN_IF_ERROR(
+      window::ConvGeometry(op, attrs, input, filter, &p->g, &p->out_c));
   const window::Geometry& g = p->g;
   // cuDNN's legacy descriptors take int dims and index with 32 bits.
   const int64_t kMax = std::numeric_limits<int32_t>::max();

@@ -154,6 +154,35 @@ inline absl::Status ShapeFromTensor(const std::string& op, const char* name,
   return absl::OkStatus();
 }
 
+// Checks a convolution's HWIO filter against the NHWC input and fills the
+// geometry and output depth (shared by the CPU and GPU Conv2D kernels).
+inline absl::Status ConvGeometry(const std::string& op, const Attrs& attrs,
+                                 const TensorShape& input,
+                                 const TensorShape& filter, Geometry* g,
+                                 int64_t* out_channels) {
+  if (filter.dims() != 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        op, ": filter must be 4-D [height, width, in_channels, "
+        "out_channels], got shape ", filter.DebugString()));
+  }
+  RETURN_IF_ERROR(
+      attrs.Compute(op, input, filter.dim_size(0), filter.dim_size(1), g));
+  if (input.dim_size(3) != filter.dim_size(2)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        op, ": input depth ", input.dim_size(3),
+        " does not match the filter's in_channels ", filter.dim_size(2),
+        " (input shape ", input.DebugString(), ", filter shape ",
+        filter.DebugString(), ")"));
+  }
+  if (filter.dim_size(0) == 0 || filter.dim_size(1) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        op, ": filter height and width must be positive, got filter shape ",
+        filter.DebugString()));
+  }
+  *out_channels = filter.dim_size(3);
+  return absl::OkStatus();
+}
+
 }  // namespace window
 }  // namespace tessera
 
