@@ -191,34 +191,8 @@ void AvgPoolGradImage(const Geometry& g, const T* grad, T* dx) {
 
 // ---- Kernels.
 
-TensorShape OutputShape(const Geometry& g) {
-  return TensorShape({g.batch, g.out_h, g.out_w, g.depth});
-}
-
-class PoolKernel : public OpKernel {
- public:
-  explicit PoolKernel(OpKernelConstruction* c) : OpKernel(c) {
-    OP_REQUIRES_OK(c, attrs_.Read(*c, /*pool=*/true));
-    set_expensive(true);
-  }
-
- protected:
-  absl::Status MakeGeometry(const TensorShape& input,
-                            window::Geometry* g) const {
-    return attrs_.Compute(type_string(), input, attrs_.ksize[1],
-                          attrs_.ksize[2], g);
-  }
-  // `t` (the input named `name`) must have the pooled output's shape.
-  absl::Status CheckPooled(const window::Geometry& g, const char* name,
-                           const Tensor& t) const {
-    if (t.shape() == OutputShape(g)) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        type_string(), ": ", name, " has shape ", t.shape().DebugString(),
-        " but the pooled output has shape ", OutputShape(g).DebugString()));
-  }
-
-  window::Attrs attrs_;
-};
+using window::PoolKernel;
+using window::PooledShape;
 
 // MaxPool (kMax) and AvgPool.
 template <typename T, bool kMax>
@@ -230,7 +204,7 @@ class PoolOp : public PoolKernel {
     window::Geometry g;
     OP_REQUIRES_OK(ctx, MakeGeometry(input.shape(), &g));
     Tensor* out = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, OutputShape(g), &out));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, PooledShape(g), &out));
     if (out->NumElements() == 0) return;
     PoolForward<T>(ctx, g, input.data<T>(), out->data<T>(),
                    kMax ? MaxPoolRow<T> : AvgPoolRow<T>);

@@ -16,10 +16,6 @@ namespace tessera {
 namespace gpu {
 namespace {
 
-TensorShape PooledShape(const window::Geometry& g) {
-  return TensorShape({g.batch, g.out_h, g.out_w, g.depth});
-}
-
 PoolGeometry ToPoolGeometry(const window::Geometry& g) {
   PoolGeometry p;
   p.batch = g.batch;
@@ -37,34 +33,12 @@ PoolGeometry ToPoolGeometry(const window::Geometry& g) {
   return p;
 }
 
-class GpuPoolKernel : public OpKernel {
- public:
-  explicit GpuPoolKernel(OpKernelConstruction* c) : OpKernel(c) {
-    OP_REQUIRES_OK(c, attrs_.Read(*c, /*pool=*/true));
-    set_expensive(true);
-  }
-
- protected:
-  absl::Status MakeGeometry(const TensorShape& input,
-                            window::Geometry* g) const {
-    return attrs_.Compute(type_string(), input, attrs_.ksize[1],
-                          attrs_.ksize[2], g);
-  }
-  absl::Status CheckPooled(const window::Geometry& g, const char* name,
-                           const Tensor& t) const {
-    if (t.shape() == PooledShape(g)) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        type_string(), ": ", name, " has shape ", t.shape().DebugString(),
-        " but the pooled output has shape ", PooledShape(g).DebugString()));
-  }
-
-  window::Attrs attrs_;
-};
+using window::PooledShape;
 
 template <typename T, bool kMax>
-class GpuPoolOp : public GpuPoolKernel {
+class GpuPoolOp : public window::PoolKernel {
  public:
-  using GpuPoolKernel::GpuPoolKernel;
+  using PoolKernel::PoolKernel;
   void Compute(OpKernelContext* ctx) override {
     auto gc = GetGpuContext(ctx);
     OP_REQUIRES_OK(ctx, gc.status());
@@ -81,9 +55,9 @@ class GpuPoolOp : public GpuPoolKernel {
 };
 
 template <typename T>
-class GpuMaxPoolGradOp : public GpuPoolKernel {
+class GpuMaxPoolGradOp : public window::PoolKernel {
  public:
-  using GpuPoolKernel::GpuPoolKernel;
+  using PoolKernel::PoolKernel;
   void Compute(OpKernelContext* ctx) override {
     auto gc = GetGpuContext(ctx);
     OP_REQUIRES_OK(ctx, gc.status());
@@ -104,9 +78,9 @@ class GpuMaxPoolGradOp : public GpuPoolKernel {
 };
 
 template <typename T>
-class GpuAvgPoolGradOp : public GpuPoolKernel {
+class GpuAvgPoolGradOp : public window::PoolKernel {
  public:
-  using GpuPoolKernel::GpuPoolKernel;
+  using PoolKernel::PoolKernel;
   void Compute(OpKernelContext* ctx) override {
     auto gc = GetGpuContext(ctx);
     OP_REQUIRES_OK(ctx, gc.status());

@@ -183,6 +183,37 @@ inline absl::Status ConvGeometry(const std::string& op, const Attrs& attrs,
   return absl::OkStatus();
 }
 
+// NHWC shape of a pooled output.
+inline TensorShape PooledShape(const Geometry& g) {
+  return TensorShape({g.batch, g.out_h, g.out_w, g.depth});
+}
+
+// Base of the MaxPool/AvgPool kernels and their gradients (CPU and GPU):
+// reads ksize/strides/padding and checks pooled-shape inputs.
+class PoolKernel : public OpKernel {
+ public:
+  explicit PoolKernel(OpKernelConstruction* c) : OpKernel(c) {
+    OP_REQUIRES_OK(c, attrs_.Read(*c, /*pool=*/true));
+    set_expensive(true);
+  }
+
+ protected:
+  absl::Status MakeGeometry(const TensorShape& input, Geometry* g) const {
+    return attrs_.Compute(type_string(), input, attrs_.ksize[1],
+                          attrs_.ksize[2], g);
+  }
+  // `t` (the input named `name`) must have the pooled output's shape.
+  absl::Status CheckPooled(const Geometry& g, const char* name,
+                           const Tensor& t) const {
+    if (t.shape() == PooledShape(g)) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        type_string(), ": ", name, " has shape ", t.shape().DebugString(),
+        " but the pooled output has shape ", PooledShape(g).DebugString()));
+  }
+
+  Attrs attrs_;
+};
+
 }  // namespace window
 }  // namespace tessera
 
