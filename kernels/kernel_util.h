@@ -1,10 +1,12 @@
-// Small helpers shared by the CPU kernels.
+// Small helpers shared by the kernels (CPU, and GPU where they apply).
 #ifndef TESSERA_KERNELS_KERNEL_UTIL_H_
 #define TESSERA_KERNELS_KERNEL_UTIL_H_
 
 #include <cstdint>
 #include <functional>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "core/op_kernel.h"
 #include "core/threadpool.h"
 #include "core/types.h"
@@ -52,6 +54,44 @@ inline void RunParallel(OpKernelContext* ctx, int64_t n, int64_t cost_per_unit,
   } else {
     pool->ParallelFor(n, cost_per_unit, fn);
   }
+}
+
+// ArgMax/ArgMin over `input` along the scalar int32/int64 `dimension`: the
+// input seen as [outer, n, inner] and the output shape (TF's messages).
+struct ArgReduceLayout {
+  int64_t outer = 1, n = 0, inner = 1;
+  TensorShape out_shape;
+};
+inline absl::StatusOr<ArgReduceLayout> MakeArgReduceLayout(
+    const Tensor& input, const Tensor& dimension) {
+  if (dimension.dims() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dimension must be a scalar, but received tensor of shape: ",
+        dimension.shape().DebugString()));
+  }
+  const int64_t dim = dimension.dtype() == DT_INT32
+                          ? dimension.scalar<int32_t>()
+                          : dimension.scalar<int64_t>();
+  const int rank = input.dims();
+  const int64_t axis = dim < 0 ? dim + rank : dim;
+  if (axis < 0 || axis >= rank) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Expected dimension in the range [", -rank, ", ", rank, "), but got ",
+        dim, " for input of shape ", input.shape().DebugString()));
+  }
+  ArgReduceLayout l;
+  l.n = input.dim_size(axis);
+  if (l.n == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Reduction axis ", dim, " is empty in shape ",
+        input.shape().DebugString()));
+  }
+  for (int i = 0; i < rank; ++i) {
+    if (i == axis) continue;
+    l.out_shape.AddDim(input.dim_size(i));
+    (i < axis ? l.outer : l.inner) *= input.dim_size(i);
+  }
+  return l;
 }
 
 }  // namespace tessera

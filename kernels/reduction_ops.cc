@@ -23,6 +23,7 @@
 #include "core/kernel_registry.h"
 #include "core/op_kernel.h"
 #include "core/threadpool.h"
+#include "kernels/kernel_util.h"
 
 namespace tessera {
 namespace {
@@ -551,35 +552,11 @@ class ArgOp : public OpKernel {
   void Compute(OpKernelContext* ctx) override {
     const Tensor& input = ctx->input(0);
     const Tensor& dimension = ctx->input(1);
-    OP_REQUIRES(ctx, dimension.dims() == 0,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "dimension must be a scalar, but received tensor of "
-                    "shape: ",
-                    dimension.shape().DebugString())));
-    const int64_t dim = dimension.dtype() == DT_INT32
-                            ? dimension.scalar<int32_t>()
-                            : dimension.scalar<int64_t>();
-    const int rank = input.dims();
-    const int64_t axis = dim < 0 ? dim + rank : dim;
-    OP_REQUIRES(ctx, axis >= 0 && axis < rank,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "Expected dimension in the range [", -rank, ", ", rank,
-                    "), but got ", dim, " for input of shape ",
-                    input.shape().DebugString())));
-    const int64_t n = input.dim_size(axis);
-    OP_REQUIRES(ctx, n > 0,
-                absl::InvalidArgumentError(
-                    absl::StrCat("Reduction axis ", dim, " is empty in shape ",
-                                 input.shape().DebugString())));
-    TensorShape out_shape;
-    int64_t outer = 1, inner = 1;
-    for (int i = 0; i < rank; ++i) {
-      if (i == axis) continue;
-      out_shape.AddDim(input.dim_size(i));
-      (i < axis ? outer : inner) *= input.dim_size(i);
-    }
+    auto layout = MakeArgReduceLayout(input, dimension);
+    OP_REQUIRES_OK(ctx, layout.status());
+    const int64_t outer = layout->outer, n = layout->n, inner = layout->inner;
     Tensor* out = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &out));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, layout->out_shape, &out));
     if (out->NumElements() == 0) return;
     if (output_type(0) == DT_INT32) {
       ArgReduce<T, kMax>(input.data<T>(), out->data<int32_t>(), outer, n, inner,
