@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "kernels/array_ops_gpu.h"
 #include "kernels/gpu_kernel_util.h"
+#include "kernels/kernel_util.h"
 #include "kernels/shape_ops.h"
 #include "kernels/transpose_op.h"
 
@@ -134,30 +135,12 @@ class GpuOneHotOp : public OpKernel {
     const Tensor& depth_t = ctx->input(1);
     const Tensor& on = ctx->input(2);
     const Tensor& off = ctx->input(3);
-    const int rank = indices.dims();
-    OP_REQUIRES(ctx, axis_ >= -1 && axis_ <= rank,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "Expected axis to be -1 or between [0, ", rank,
-                    "], but got ", axis_)));
-    OP_REQUIRES(ctx, depth_t.dims() == 0 && on.dims() == 0 && off.dims() == 0,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "depth, on_value and off_value must be scalars, got "
-                    "shapes ", depth_t.shape().DebugString(), ", ",
-                    on.shape().DebugString(), " and ",
-                    off.shape().DebugString())));
-    const int64_t depth = IndexValues(depth_t)[0];
-    OP_REQUIRES(ctx, depth >= 0,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "depth must be non-negative, got: ", depth)));
-    const int axis = axis_ == -1 ? rank : static_cast<int>(axis_);
-    TensorShape shape = indices.shape();
-    shape.InsertDim(axis, depth);
+    auto layout = MakeOneHotLayout(indices, depth_t, on, off, axis_);
+    OP_REQUIRES_OK(ctx, layout.status());
+    const int64_t prefix = layout->prefix, depth = layout->depth,
+                  suffix = layout->suffix;
     Tensor* out = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, shape, &out));
-    int64_t prefix = 1, suffix = 1;
-    for (int i = 0; i < rank; ++i) {
-      (i < axis ? prefix : suffix) *= indices.dim_size(i);
-    }
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, layout->out_shape, &out));
     cudaError_t e = cudaSuccess;
     const bool ok = VisitWord(on.dtype(), [&](auto tag) {
       using W = decltype(tag);

@@ -129,30 +129,13 @@ class OneHotOp : public OpKernel {
     const Tensor& depth_t = ctx->input(1);
     const Tensor& on = ctx->input(2);
     const Tensor& off = ctx->input(3);
-    const int rank = indices.dims();
-    OP_REQUIRES(ctx, axis_ >= -1 && axis_ <= rank,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "Expected axis to be -1 or between [0, ", rank,
-                    "], but got ", axis_)));
-    OP_REQUIRES(ctx, depth_t.dims() == 0 && on.dims() == 0 && off.dims() == 0,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "depth, on_value and off_value must be scalars, got "
-                    "shapes ",
-                    depth_t.shape().DebugString(), ", ",
-                    on.shape().DebugString(), " and ",
-                    off.shape().DebugString())));
-    const int64_t depth = IndexValues(depth_t)[0];
-    OP_REQUIRES(ctx, depth >= 0,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "depth must be non-negative, got: ", depth)));
-    const int axis = axis_ == -1 ? rank : static_cast<int>(axis_);
-    TensorShape shape = indices.shape();
-    shape.InsertDim(axis, depth);
+    auto layout = MakeOneHotLayout(indices, depth_t, on, off, axis_);
+    OP_REQUIRES_OK(ctx, layout.status());
+    const int64_t prefix = layout->prefix, depth = layout->depth,
+                  suffix = layout->suffix;
     Tensor* out = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, shape, &out));
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, layout->out_shape, &out));
     if (out->NumElements() == 0) return;
-    const int64_t prefix = DimProduct(indices.shape(), 0, axis);
-    const int64_t suffix = DimProduct(indices.shape(), axis, rank);
     const std::vector<int64_t> idx =
         indices.dtype() == DT_UINT8 ? Widen(indices) : IndexValues(indices);
     const bool ok = VisitStorageType(on.dtype(), [&](auto tag) {

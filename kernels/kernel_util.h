@@ -94,6 +94,43 @@ inline absl::StatusOr<ArgReduceLayout> MakeArgReduceLayout(
   return l;
 }
 
+// OneHot's checks (TF's messages) and its output seen as
+// [prefix, depth, suffix] around the inserted axis.
+struct OneHotLayout {
+  int64_t prefix = 1, depth = 0, suffix = 1;
+  TensorShape out_shape;
+};
+inline absl::StatusOr<OneHotLayout> MakeOneHotLayout(const Tensor& indices,
+                                                     const Tensor& depth_t,
+                                                     const Tensor& on,
+                                                     const Tensor& off,
+                                                     int64_t axis_attr) {
+  const int rank = indices.dims();
+  if (axis_attr < -1 || axis_attr > rank) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Expected axis to be -1 or between [0, ", rank,
+                     "], but got ", axis_attr));
+  }
+  if (depth_t.dims() != 0 || on.dims() != 0 || off.dims() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "depth, on_value and off_value must be scalars, got shapes ",
+        depth_t.shape().DebugString(), ", ", on.shape().DebugString(),
+        " and ", off.shape().DebugString()));
+  }
+  OneHotLayout l;
+  l.depth = IndexValues(depth_t)[0];
+  if (l.depth < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("depth must be non-negative, got: ", l.depth));
+  }
+  const int axis = axis_attr == -1 ? rank : static_cast<int>(axis_attr);
+  l.out_shape = indices.shape();
+  l.out_shape.InsertDim(axis, l.depth);
+  l.prefix = DimProduct(indices.shape(), 0, axis);
+  l.suffix = DimProduct(indices.shape(), axis, rank);
+  return l;
+}
+
 }  // namespace tessera
 
 #endif  // TESSERA_KERNELS_KERNEL_UTIL_H_
